@@ -1,0 +1,36 @@
+// The bounds every peer's input is held to; each is a chatd flag (see docs/reliability.md).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace chat {
+
+inline constexpr int protocol_version = 1;
+inline constexpr std::uint16_t default_port = 7667;
+inline constexpr const char* default_room = "#lobby";
+
+struct limits {
+    std::size_t max_frame = 16 * 1024;          // bytes per line, without '\n'
+    std::size_t max_depth = 8;                  // JSON nesting
+    std::size_t max_text = 4096;                // bytes of message text
+    std::size_t max_nick = 16;                  // bytes
+    std::size_t max_room_name = 32;             // bytes after '#'
+    std::size_t max_topic = 256;                // bytes
+    std::size_t max_rooms_per_client = 32;
+    std::size_t max_rooms = 1000;
+    std::size_t history = 100;                  // messages kept per room
+    std::size_t max_clients = 1000;             // clamped to RLIMIT_NOFILE - 32 at start
+    std::size_t max_per_ip = 16;
+    std::size_t sendq = 1024 * 1024;            // bytes queued for one client before it is cut off
+    double rate = 5;                            // counted frames per second; 0 = no limit
+    double burst = 10;
+    std::size_t max_errors = 10;                // refused frames in a row before the connection closes
+    std::chrono::milliseconds hello_timeout{10'000};
+    std::chrono::milliseconds ping_interval{45'000};
+    std::chrono::milliseconds ping_timeout{30'000};
+    std::chrono::milliseconds shutdown_grace{2'000};
+};
+
+}  // namespace chat
