@@ -1,0 +1,125 @@
+// The benchmark's clients and the one epoll instance that drives them all, with the set-up phase
+// (connect, register, join the room) that every workload shares.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client.hpp"
+#include "options.hpp"
+#include "protocol_adapter.hpp"
+
+namespace bench {
+
+// Steady clock in ns; the clock that stamps and times every message.
+std::int64_t now_ns();
+
+class client_pool {
+public:
+    client_pool(const options& opt, const protocol_adapter& proto, std::string room);
+    client_pool(const client_pool&) = delete;
+    client_pool& operator=(const client_pool&) = delete;
+    ~client_pool();
+
+    // Opens `count` clients, at most `connect_concurrency` in set-up at once, each registered and in
+    // the room. False (with error()) if the deadline passes or the server refuses one.
+    bool set_up(int count);
+    // Reads until no byte arrived for `settle` seconds (at most 10 s), so set-up traffic (join
+    // notices, names lists) is over before anything is measured.
+    void settle();
+
+    // One epoll_wait of at most `timeout_ns`. Calls h.on_message(index, text, recv_ns) for each bench
+    // message and h.on_writable(index) when a client's write buffer has drained. Returns events seen.
+    template <typename H>
+    int poll_once(std::int64_t timeout_ns, H& h);
+
+    // Writes what `index` has queued; arms EPOLLOUT if the socket is full.
+    void send(int index);
+
+    client& at(int index) { return clients_[static_cast<std::size_t>(index)]; }
+    int size() const { return static_cast<int>(clients_.size()); }
+    int lost_connections() const { return lost_; }
+    const std::string& error() const { return error_; }
+    const std::string& room() const { return room_; }
+    const protocol_adapter& proto() const { return proto_; }
+
+private:
+    struct no_handler {
+        void on_message(int, std::string_view, std::int64_t) {}
+        void on_writable(int) {}
+    };
+
+    void start_next();
+    void set_interest(int index, bool want_write);
+    void lose(int index, std::string_view why);
+    // Set-up transitions driven by a line; true if the line was a bench message for the workload.
+    bool on_line(int index, std::string_view line, std::string_view& text);
+
+    const options& opt_;
+    const protocol_adapter& proto_;
+    std::string room_;
+    std::string nick_prefix_;
+    sockaddr_storage addr_{};
+    socklen_t addr_len_ = 0;
+    int epfd_ = -1;
+    std::vector<client> clients_;
+    std::vector<epoll_event> events_;
+    std::string reply_;
+    int started_ = 0;       // clients whose connect was started
+    int in_setup_ = 0;      // started but not yet in the room
+    int ready_ = 0;
+    int lost_ = 0;          // connections that closed or failed
+    std::string error_;
+};
+
+template <typename H>
+int client_pool::poll_once(std::int64_t timeout_ns, H& h) {
+    if (timeout_ns < 0) timeout_ns = 0;
+    const timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000),
+                      static_cast<long>(timeout_ns % 1'000'000'000)};
+    const int n = ::epoll_pwait2(epfd_, events_.data(), static_cast<int>(events_.size()), &ts, nullptr);
+    for (int e = 0; e < n; ++e) {
+        const auto index = static_cast<int>(events_[static_cast<std::size_t>(e)].data.u32);
+        const std::uint32_t ev = events_[static_cast<std::size_t>(e)].events;
+        client& c = at(index);
+        if (c.state() == client::phase::closed) continue;
+        if (c.state() == client::phase::connecting) {
+            if (!c.finish_connect()) {
+                lose(index, "connect failed");
+                continue;
+            }
+            c.set_state(client::phase::registering);
+            c.queue(proto_.hello(nick_prefix_ + std::to_string(index)));
+            send(index);
+            continue;
+        }
+        if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+            const client::io r = c.read_some();
+            if (r == client::io::closed) {
+                lose(index, "connection closed by the server");
+                continue;
+            }
+            const std::int64_t recv_ns = now_ns();
+            c.each_line([&](std::string_view line) {
+                std::string_view text;
+                if (on_line(index, line, text)) h.on_message(index, text, recv_ns);
+            });
+            if (!reply_.empty()) {
+                c.queue(reply_);
+                reply_.clear();
+                send(index);
+            }
+        }
+        if ((ev & EPOLLOUT) && c.state() != client::phase::closed) {
+            send(index);
+            if (c.pending_out() == 0) h.on_writable(index);
+        }
+    }
+    return n;
+}
+
+}  // namespace bench

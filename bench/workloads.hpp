@@ -1,0 +1,15 @@
+// The measured workloads. Each fills a JSON result (also printed as a summary by the caller) and
+// returns false if the run is not valid: set-up failed, or deliveries were lost.
+#pragma once
+
+#include <protocol.hpp>
+
+#include "client_pool.hpp"
+#include "options.hpp"
+
+namespace bench {
+
+bool run_fanout(const options& opt, client_pool& pool, chat::json& out);
+bool run_idle(const options& opt, client_pool& pool, chat::json& out);
+
+}  // namespace bench
