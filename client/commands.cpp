@@ -1,0 +1,121 @@
+#include "commands.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace chat::client {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// Splits off the first word; `rest` is what follows, trimmed.
+std::string_view first_word(std::string_view s, std::string_view& rest) {
+    s = trim(s);
+    const auto end = s.find_first_of(" \t");
+    if (end == std::string_view::npos) {
+        rest = {};
+        return s;
+    }
+    rest = trim(s.substr(end));
+    return s.substr(0, end);
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+command make(command::kind k, std::string target = {}, std::string text = {}) {
+    command c;
+    c.what = k;
+    c.target = std::move(target);
+    c.has_text = !text.empty();
+    c.text = std::move(text);
+    return c;
+}
+
+command error(std::string why) { return make(command::kind::error, {}, std::move(why)); }
+
+}  // namespace
+
+std::string room_name(std::string_view word) {
+    if (!word.empty() && word.front() == '#') return std::string(word);
+    return "#" + std::string(word);
+}
+
+command parse_command(std::string_view line) {
+    if (trim(line).empty()) return {};
+    if (line.front() != '/') return make(command::kind::say, {}, std::string(line));
+    if (line.size() > 1 && line[1] == '/') return make(command::kind::say, {}, std::string(line.substr(1)));
+
+    std::string_view rest;
+    const std::string name = lower(first_word(line.substr(1), rest));
+    std::string_view after;
+    const std::string_view arg = first_word(rest, after);
+
+    using k = command::kind;
+    if (name == "me") {
+        if (rest.empty()) return error("usage: /me <action>");
+        return make(k::me, {}, std::string(rest));
+    }
+    if (name == "join" || name == "j") {
+        if (arg.empty()) return error("usage: /join #room");
+        return make(k::join, room_name(arg));
+    }
+    if (name == "part" || name == "leave" || name == "close") {
+        if (!arg.empty() && arg.front() == '#') return make(k::part, std::string(arg), std::string(after));
+        return make(k::part, {}, std::string(rest));
+    }
+    if (name == "rooms" || name == "list") return make(k::rooms);
+    if (name == "who" || name == "names") {
+        return make(k::who, arg.empty() ? std::string() : room_name(arg));
+    }
+    if (name == "topic") {
+        command c = make(k::topic, {}, std::string(rest));
+        return c;
+    }
+    if (name == "nick") {
+        if (arg.empty() || !after.empty()) return error("usage: /nick <new-nick>");
+        return make(k::nick, std::string(arg));
+    }
+    if (name == "msg" || name == "m" || name == "pm") {
+        if (arg.empty() || after.empty()) return error("usage: /msg <nick> <text>");
+        return make(k::msg, std::string(arg), std::string(after));
+    }
+    if (name == "query" || name == "q") {
+        if (arg.empty()) return error("usage: /query <nick>");
+        return make(k::query, std::string(arg), std::string(after));
+    }
+    if (name == "win" || name == "w" || name == "switch" || name == "window") {
+        if (arg.empty()) return error("usage: /switch #room, /switch <nick> or /win <number>");
+        return make(k::win, std::string(arg));
+    }
+    if (name == "help" || name == "h" || name == "?") return make(k::help);
+    if (name == "quit" || name == "exit" || name == "bye") return make(k::quit, {}, std::string(rest));
+    if (name == "clear") return make(k::clear);
+    return error("unknown command /" + name + " (try /help)");
+}
+
+const char* help_text() {
+    return "/join #room          join a room (the '#' may be left out)\n"
+           "/part [reason]       leave the current room, or close a private conversation\n"
+           "/switch #room|nick   go to a window; /win N goes to window N\n"
+           "/msg nick text       send a private message; /query nick opens a window for it\n"
+           "/me action           send an action, shown as '* nick action'\n"
+           "/topic [text]        show the room's topic, or set it\n"
+           "/who [#room]         list the members of a room\n"
+           "/rooms               list all rooms with member counts and topics\n"
+           "/nick new            change your nick\n"
+           "/clear               empty the current window\n"
+           "/quit [reason]       leave (also Ctrl-C, or Ctrl-D on an empty line)\n"
+           "keys: Alt-1..9 / Ctrl-N / Ctrl-P switch windows, PgUp/PgDn scroll, Up/Down history\n"
+           "//text sends a line that starts with '/'";
+}
+
+}  // namespace chat::client

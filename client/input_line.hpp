@@ -1,0 +1,57 @@
+// The line being typed: code points with a cursor, editing keys, history, and horizontal scrolling.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <string_view>
+
+namespace chat::client {
+
+class input_line {
+public:
+    explicit input_line(std::size_t history_cap = 200) : history_cap_(history_cap) {}
+
+    // Inserts one typed code point; control characters are ignored, unprintable ones become U+FFFD.
+    void insert(char32_t cp);
+    // Inserts typed or pasted bytes; invalid UTF-8 is repaired, never refused.
+    void insert_utf8(std::string_view bytes);
+
+    void left();
+    void right();
+    void home();
+    void end();
+    void backspace();
+    void erase();          // Delete: the character under the cursor
+    void erase_word();     // Ctrl-W: back to the start of the previous word
+    void erase_to_start(); // Ctrl-U
+    void history_up();
+    void history_down();
+
+    // Takes the line as UTF-8, records it in the history and clears the line.
+    std::string submit();
+
+    bool empty() const { return text_.empty(); }
+    const std::u32string& text() const { return text_; }
+    std::size_t cursor() const { return cursor_; }
+    std::string utf8() const;
+
+    // Columns from the start of the line to the cursor, by wcwidth.
+    std::size_t cursor_column() const;
+    // Moves the visible window so the cursor fits in `width` columns; returns the first shown index.
+    std::size_t fit(std::size_t width);
+    std::size_t first_visible() const { return first_; }
+
+    static std::size_t columns(char32_t cp);
+
+private:
+    std::u32string text_;
+    std::size_t cursor_ = 0;
+    std::size_t first_ = 0;
+    std::deque<std::u32string> history_;
+    std::size_t history_cap_;
+    std::size_t history_pos_ = 0;  // == history_.size() while editing a new line
+    std::u32string draft_;         // the unsent line kept while browsing the history
+};
+
+}  // namespace chat::client

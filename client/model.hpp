@@ -1,0 +1,105 @@
+// Everything the client knows and shows, as plain data: windows with their lines, the connection
+// state, the nick, and lines waiting to be sent. update.cpp changes it; view.cpp and plain.cpp show it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "input_line.hpp"
+#include "limits.hpp"
+
+namespace chat::client {
+
+// One line in a window. All text fields were sanitised when the line was made.
+struct chat_line {
+    enum class kind {
+        message,  // <from> text
+        action,   // * from text
+        pm,       // private message between `from` and `to`
+        notice,   // joins, parts, quits, nick and topic changes: "-- text"
+        info,     // local information (help, lists, connection state)
+        error,    // an error from the server or a local one
+        pending,  // typed while offline, not sent yet
+        unsent,   // typed while offline and dropped
+    };
+    kind what = kind::info;
+    std::int64_t ts = 0;  // UTC milliseconds
+    std::string from;
+    std::string to;
+    std::string text;
+    bool self = false;      // written by us
+    bool history = false;   // replayed by the server on join
+    bool action = false;    // a pm that is an action
+    std::uint64_t local_id = 0;  // ties a pending line to its entry in model::pending
+};
+
+// A room, or a private conversation with one nick.
+struct window {
+    std::string name;             // "#room" or the peer's nick
+    bool query = false;           // a private conversation
+    bool joined = true;           // rooms: we are a member right now
+    std::deque<chat_line> lines;
+    std::int64_t max_id = 0;      // highest message id seen, to drop duplicates
+    std::vector<std::string> members;
+    std::string topic;
+    std::size_t unread = 0;
+    bool mentioned = false;       // an unread line names us
+    std::size_t scroll = 0;       // screen rows scrolled up from the bottom
+};
+
+// A line typed while offline, sent after the next welcome.
+struct pending_line {
+    std::uint64_t local_id = 0;
+    std::string window;
+    bool query = false;
+    bool action = false;
+    std::string text;
+};
+
+// A line added to a window, kept in order for line mode to print.
+struct printed_line {
+    std::string window;
+    bool query = false;
+    chat_line line;
+};
+
+enum class conn_state { connecting, registering, online, waiting, closed };
+
+struct model {
+    std::string address;          // host:port as given, for the status bar
+    std::string nick;             // our nick as the server knows it (or wants to)
+    std::string wanted_nick;      // the nick asked for at start or by /nick; reclaimed on reconnect
+    std::string server;           // welcome.server
+    std::string instance;         // welcome.instance of the server we talk to now
+    conn_state state = conn_state::connecting;
+    std::int64_t reconnect_at = 0;
+    int nick_attempt = 0;         // how many alternative nicks were tried in this registration  // steady-clock ms of the next attempt while waiting
+    std::string last_disconnect;
+    bool ever_welcomed = false;
+    bool ever_joined = false;
+    std::string fatal;            // set when the client cannot go on (bad nick at start, ...)
+    bool quit_requested = false;
+
+    std::vector<window> windows;
+    std::size_t current = 0;
+    window status;                // shown when no room or conversation is open
+
+    std::vector<std::string> switch_on_join;  // folded rooms the user asked to join: show them when joined
+    bool drop_lobby = false;      // we had left #lobby before a reconnect: leave it again
+
+    std::deque<pending_line> pending;
+    std::uint64_t next_local_id = 1;
+
+    input_line input;
+    chat::limits lim;             // from welcome.limits
+    std::size_t max_lines = 5000; // per window
+    std::size_t max_pending = 100;
+
+    bool line_mode = false;
+    std::vector<printed_line> printed;  // line mode only: drained by the printer
+};
+
+}  // namespace chat::client

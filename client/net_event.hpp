@@ -1,0 +1,32 @@
+// One thing the network thread tells the UI thread: a decoded frame or a change of connection state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol.hpp"
+
+namespace chat::client {
+
+struct net_event {
+    enum class kind {
+        connecting,      // resolving/connecting to `text` (host:port)
+        connected,       // TCP is up; the UI answers with hello
+        frame,           // a decoded frame from the server
+        garbled,         // a line that did not decode; `text` says why (already safe to show)
+        disconnected,    // the connection ended; `text` is the reason
+        reconnect_wait,  // next attempt in `number` milliseconds
+        skipped,         // `number` events were dropped because the UI fell behind
+        closed,          // the network thread stopped for good (after quit or stop)
+    };
+
+    kind what = kind::frame;
+    chat::frame body;
+    std::string text;
+    std::int64_t number = 0;
+
+    // Only ordinary room messages may be dropped under overload; state changes never are.
+    bool droppable() const { return what == kind::frame && body.type == "message"; }
+};
+
+}  // namespace chat::client

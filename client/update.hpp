@@ -1,0 +1,43 @@
+// The client's logic: how network events, typed lines and keys change the model, and which frames
+// go out as a result. No terminal, no socket: tests drive it directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model.hpp"
+#include "net_event.hpp"
+
+namespace chat::client {
+
+// What an update asks the outside world to do.
+struct effects {
+    std::vector<std::string> frames;  // encoded frames to send, in order
+    std::string quit_frame;           // non-empty: send it, then close the connection for good
+};
+
+void on_event(model& m, const net_event& ev, effects& fx);
+void on_submit(model& m, std::string_view line, effects& fx);
+// Once a second while lines are pending: sends a few more without tripping the rate limit.
+void on_tick(model& m, effects& fx);
+
+// Windows and scrolling.
+window& current_window(model& m);
+const window& current_window(const model& m);
+void switch_to(model& m, std::size_t index);
+void next_window(model& m, int step);
+bool switch_to_name(model& m, std::string_view name);
+void scroll_by(model& m, long rows);
+
+// Adds a local line (info or error) to the current window.
+void add_info(model& m, std::string text, chat_line::kind k = chat_line::kind::info);
+
+// Steady-clock milliseconds, for the reconnect countdown.
+std::int64_t steady_ms();
+
+// True while the UI needs a 1 s tick: a reconnect countdown, or pending lines to send.
+bool needs_tick(const model& m);
+
+}  // namespace chat::client

@@ -1,0 +1,239 @@
+// The half of update that handles what the user types: lines, commands, and window keys.
+#include <algorithm>
+#include <sstream>
+
+#include "commands.hpp"
+#include "protocol.hpp"
+#include "update.hpp"
+#include "utf8.hpp"
+#include "window_ops.hpp"
+
+namespace chat::client {
+
+namespace {
+
+using kind = chat_line::kind;
+
+void send(effects& fx, const json& frame) { fx.frames.push_back(chat::encode(frame)); }
+
+// Shows why a line cannot go out, before the server would refuse it.
+bool text_ok(model& m, const std::string& text) {
+    if (auto err = chat::check_text(text, m.lim)) {
+        add_info(m, "not sent: " + chat::utf8::sanitize(err->message), kind::error);
+        return false;
+    }
+    return true;
+}
+
+// Sends a message to a room or a conversation, or keeps it for later while offline.
+void send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
+    if (!text_ok(m, text)) return;
+    if (m.state == conn_state::online && m.pending.empty()) {
+        if (query) send(fx, {{"type", "pm"}, {"to", target}, {"text", text}, {"action", action}});
+        else send(fx, {{"type", "say"}, {"room", target}, {"text", text}, {"action", action}});
+        return;
+    }
+    // Offline, or older lines still wait: keep it (bounded) and show it marked as pending.
+    pending_line p{m.next_local_id++, target, query, action, text};
+    chat_line l = make_line(kind::pending, chat::utf8::sanitize(text));
+    l.from = m.nick;
+    l.self = true;
+    l.action = action;
+    l.local_id = p.local_id;
+    std::size_t wi = open_window(m, target, query);
+    add_line(m, m.windows[wi], std::move(l));
+    m.pending.push_back(std::move(p));
+    if (m.pending.size() > m.max_pending) {
+        const pending_line dropped = std::move(m.pending.front());
+        m.pending.pop_front();
+        for (auto& w : m.windows) {
+            for (auto& line : w.lines) {
+                if (line.local_id == dropped.local_id) line.what = kind::unsent;
+            }
+        }
+    }
+}
+
+void do_part(model& m, effects& fx, const command& c) {
+    std::string room = c.target;
+    std::string reason = c.text;
+    if (room.empty()) {
+        if (m.windows.empty()) {
+            add_info(m, "you are not in a room", kind::error);
+            return;
+        }
+        window& w = m.windows[m.current];
+        if (w.query) {
+            close_window(m, m.current);
+            return;
+        }
+        room = w.name;
+    }
+    if (m.state != conn_state::online) {
+        // Nothing to tell the server; leaving the window means it is not rejoined later.
+        if (auto i = find_window(m, room)) close_window(m, *i);
+        return;
+    }
+    json f = {{"type", "part"}, {"room", room}};
+    if (!reason.empty()) f["reason"] = reason;
+    send(fx, f);
+}
+
+void do_win(model& m, const std::string& target) {
+    if (!target.empty() && std::all_of(target.begin(), target.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        const std::size_t n = target.size() > 4 ? 0 : std::stoul(target);
+        if (n >= 1 && n <= m.windows.size()) switch_to(m, n - 1);
+        else add_info(m, "no window " + target, kind::error);
+        return;
+    }
+    if (!switch_to_name(m, target) && !switch_to_name(m, room_name(target))) {
+        add_info(m, "no window " + chat::utf8::sanitize(target) + " (use /join to join a room)", kind::error);
+    }
+}
+
+}  // namespace
+
+void on_submit(model& m, std::string_view typed, effects& fx) {
+    const std::string line = chat::utf8::repair(typed);
+    const command c = parse_command(line);
+    using k = command::kind;
+    const bool online = m.state == conn_state::online;
+    switch (c.what) {
+    case k::none:
+        return;
+    case k::error:
+        add_info(m, c.text, kind::error);
+        return;
+    case k::say:
+    case k::me:
+        if (m.windows.empty()) {
+            add_info(m, "you are not in a room: /join #room, or /msg nick text", kind::error);
+            return;
+        }
+        send_or_keep(m, fx, m.windows[m.current].name, m.windows[m.current].query, c.text, c.what == k::me);
+        return;
+    case k::msg:
+        send_or_keep(m, fx, c.target, true, c.text, false);
+        return;
+    case k::query:
+        switch_to(m, open_window(m, c.target, true));
+        if (c.has_text) send_or_keep(m, fx, c.target, true, c.text, false);
+        return;
+    case k::join:
+        if (auto err = chat::check_room(c.target, m.lim)) {
+            add_info(m, chat::utf8::sanitize(err->message), kind::error);
+            return;
+        }
+        if (auto i = find_window(m, c.target); i && !online) {
+            switch_to(m, *i);
+            return;
+        }
+        if (!online) {
+            add_info(m, "not connected: join " + c.target + " again when the connection is back", kind::error);
+            return;
+        }
+        m.switch_on_join.push_back(chat::fold(c.target));
+        send(fx, {{"type", "join"}, {"room", c.target}});
+        return;
+    case k::part:
+        do_part(m, fx, c);
+        return;
+    case k::rooms:
+    case k::who:
+    case k::topic:
+        if (!online) {
+            add_info(m, "not connected", kind::error);
+            return;
+        }
+        if (c.what == k::rooms) {
+            send(fx, {{"type", "rooms"}});
+        } else {
+            std::string room = c.target;
+            if (room.empty() && !m.windows.empty() && !m.windows[m.current].query) room = m.windows[m.current].name;
+            if (room.empty()) {
+                add_info(m, "which room? " + std::string(c.what == k::who ? "/who #room" : "switch to a room first"), kind::error);
+                return;
+            }
+            if (c.what == k::who) {
+                send(fx, {{"type", "who"}, {"room", room}});
+            } else {
+                json f = {{"type", "topic"}, {"room", room}};
+                if (c.has_text) f["topic"] = c.text;
+                send(fx, f);
+            }
+        }
+        return;
+    case k::nick:
+        if (auto err = chat::check_nick(c.target, m.lim)) {
+            add_info(m, chat::utf8::sanitize(err->message), kind::error);
+            return;
+        }
+        if (!online) {
+            m.wanted_nick = c.target;
+            add_info(m, "you will be " + c.target + " when the connection is back");
+            return;
+        }
+        send(fx, {{"type", "nick"}, {"nick", c.target}});
+        return;
+    case k::win:
+        do_win(m, c.target);
+        return;
+    case k::help: {
+        std::istringstream in(help_text());
+        for (std::string l; std::getline(in, l);) add_info(m, l);
+        return;
+    }
+    case k::quit:
+        m.quit_requested = true;
+        for (const auto& p : m.pending) {
+            for (auto& w : m.windows) {
+                for (auto& l : w.lines) {
+                    if (l.local_id == p.local_id) l.what = kind::unsent;
+                }
+            }
+        }
+        m.pending.clear();
+        {
+            json f = {{"type", "quit"}};
+            if (!c.text.empty()) f["reason"] = c.text;
+            fx.quit_frame = chat::encode(f);
+        }
+        return;
+    case k::clear:
+        current_window(m).lines.clear();
+        current_window(m).scroll = 0;
+        return;
+    }
+}
+
+void switch_to(model& m, std::size_t index) {
+    if (index >= m.windows.size()) return;
+    m.current = index;
+    m.windows[index].unread = 0;
+    m.windows[index].mentioned = false;
+}
+
+void next_window(model& m, int step) {
+    if (m.windows.empty()) return;
+    const auto n = static_cast<long>(m.windows.size());
+    const long next = ((static_cast<long>(m.current) + step) % n + n) % n;
+    switch_to(m, static_cast<std::size_t>(next));
+}
+
+bool switch_to_name(model& m, std::string_view name) {
+    if (auto i = find_window(m, name)) {
+        switch_to(m, *i);
+        return true;
+    }
+    return false;
+}
+
+void scroll_by(model& m, long rows) {
+    window& w = current_window(m);
+    const long max = static_cast<long>(w.lines.size()) - 1;
+    long next = static_cast<long>(w.scroll) + rows;
+    next = std::clamp(next, 0L, std::max(0L, max));
+    w.scroll = static_cast<std::size_t>(next);
+}
+
+}  // namespace chat::client

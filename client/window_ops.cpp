@@ -1,0 +1,81 @@
+#include "window_ops.hpp"
+
+#include <algorithm>
+
+#include "protocol.hpp"
+
+namespace chat::client {
+
+bool same_nick(std::string_view a, std::string_view b) { return chat::fold(a) == chat::fold(b); }
+
+std::optional<std::size_t> find_window(const model& m, std::string_view name) {
+    const std::string key = chat::fold(name);
+    for (std::size_t i = 0; i < m.windows.size(); ++i) {
+        if (chat::fold(m.windows[i].name) == key) return i;
+    }
+    return std::nullopt;
+}
+
+std::size_t open_window(model& m, std::string_view name, bool query) {
+    if (auto i = find_window(m, name)) return *i;
+    window w;
+    w.name = std::string(name);
+    w.query = query;
+    m.windows.push_back(std::move(w));
+    if (m.windows.size() == 1) m.current = 0;
+    return m.windows.size() - 1;
+}
+
+void close_window(model& m, std::size_t index) {
+    if (index >= m.windows.size()) return;
+    m.windows.erase(m.windows.begin() + static_cast<std::ptrdiff_t>(index));
+    if (m.current > index || m.current >= m.windows.size()) {
+        m.current = m.current > 0 ? m.current - 1 : 0;
+    }
+    if (!m.windows.empty()) {
+        m.windows[m.current].unread = 0;
+        m.windows[m.current].mentioned = false;
+    }
+}
+
+chat_line make_line(chat_line::kind k, std::string text) {
+    chat_line l;
+    l.what = k;
+    l.ts = chat::now_ms();
+    l.text = std::move(text);
+    return l;
+}
+
+namespace {
+
+bool mentions(std::string_view text, std::string_view nick) {
+    if (nick.empty()) return false;
+    return chat::fold(text).find(chat::fold(nick)) != std::string::npos;
+}
+
+}  // namespace
+
+void add_line(model& m, window& w, chat_line line, bool print) {
+    const bool is_current = !m.windows.empty() && &m.windows[m.current] == &w;
+    const bool talk = line.what == chat_line::kind::message || line.what == chat_line::kind::action ||
+                      line.what == chat_line::kind::pm;
+    if (!is_current && talk && !line.history && !line.self) {
+        ++w.unread;
+        if (w.query || mentions(line.text, m.nick)) w.mentioned = true;
+    }
+    // A window scrolled up keeps showing the same lines while new ones arrive below.
+    if (w.scroll > 0) ++w.scroll;
+    if (m.line_mode && print) m.printed.push_back(printed_line{w.name, w.query, line});
+    w.lines.push_back(std::move(line));
+    while (w.lines.size() > m.max_lines) w.lines.pop_front();
+}
+
+bool has_member(const window& w, std::string_view nick) {
+    return std::any_of(w.members.begin(), w.members.end(), [&](const std::string& n) { return same_nick(n, nick); });
+}
+
+void remove_member(window& w, std::string_view nick) {
+    std::erase_if(w.members, [&](const std::string& n) { return same_nick(n, nick); });
+}
+
+}  // namespace chat::client

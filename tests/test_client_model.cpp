@@ -1,0 +1,351 @@
+// The client's update logic driven by events and typed lines, without a terminal or a socket.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "protocol.hpp"
+#include "update.hpp"
+
+using namespace chat::client;
+
+namespace {
+
+net_event frame(const std::string& line) {
+    auto r = chat::decode(line, 8);
+    REQUIRE_MESSAGE(r, "test frame does not decode: " << line);
+    net_event ev;
+    ev.what = net_event::kind::frame;
+    ev.body = *r.value;
+    return ev;
+}
+
+net_event state(net_event::kind k, std::string text = {}, std::int64_t number = 0) {
+    net_event ev;
+    ev.what = k;
+    ev.text = std::move(text);
+    ev.number = number;
+    return ev;
+}
+
+effects feed(model& m, const net_event& ev) {
+    effects fx;
+    on_event(m, ev, fx);
+    return fx;
+}
+
+effects feed(model& m, const std::string& line) { return feed(m, frame(line)); }
+
+effects type(model& m, const std::string& line) {
+    effects fx;
+    on_submit(m, line, fx);
+    return fx;
+}
+
+std::string msg(int id, const std::string& room, const std::string& from, const std::string& text, bool history = false) {
+    return R"({"type":"message","id":)" + std::to_string(id) + R"(,"room":")" + room + R"(","from":")" + from +
+           R"(","ts":1764079200000,"text":")" + text + R"(","action":false,"history":)" + (history ? "true" : "false") + "}";
+}
+
+std::string welcome(const std::string& nick, const std::string& instance) {
+    return R"({"type":"welcome","version":1,"nick":")" + nick + R"(","server":"chatd 1.0.0","instance":")" + instance +
+           R"(","default_room":"#lobby","limits":{"max_nick":16,"max_text":4096,"rate":5,"burst":10}})";
+}
+
+// A model that has connected as alice and sits in #lobby with bob.
+model online() {
+    model m;
+    m.wanted_nick = "alice";
+    auto fx = feed(m, state(net_event::kind::connected));
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find(R"("type":"hello")") != std::string::npos);
+    CHECK(fx.frames[0].find(R"("nick":"alice")") != std::string::npos);
+    feed(m, welcome("alice", "inst-1"));
+    feed(m, R"({"type":"joined","room":"#lobby","topic":"","members":["bob","alice"]})");
+    return m;
+}
+
+std::vector<std::string> texts(const window& w, chat_line::kind k) {
+    std::vector<std::string> out;
+    for (const auto& l : w.lines) {
+        if (l.what == k) out.push_back(l.text);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("model: welcome and joined make #lobby the current window") {
+    model m = online();
+    CHECK(m.state == conn_state::online);
+    CHECK(m.nick == "alice");
+    CHECK(m.server == "chatd 1.0.0");
+    REQUIRE(m.windows.size() == 1);
+    CHECK(current_window(m).name == "#lobby");
+    CHECK(current_window(m).members.size() == 2);
+}
+
+TEST_CASE("model: history comes first, live messages after, duplicates by id are dropped") {
+    model m = online();
+    feed(m, msg(5, "#lobby", "bob", "old one", true));
+    feed(m, msg(6, "#lobby", "bob", "old two", true));
+    feed(m, msg(7, "#lobby", "bob", "live"));
+    feed(m, msg(6, "#lobby", "bob", "old two", true));  // replayed again
+    feed(m, msg(7, "#lobby", "bob", "live"));
+    const auto said = texts(current_window(m), chat_line::kind::message);
+    REQUIRE(said.size() == 3);
+    CHECK(said[0] == "old one");
+    CHECK(said[1] == "old two");
+    CHECK(said[2] == "live");
+    CHECK(current_window(m).lines.back().history == false);
+    CHECK(current_window(m).max_id == 7);
+}
+
+TEST_CASE("model: network text is sanitised before it is stored") {
+    model m = online();
+    feed(m, msg(1, "#lobby", "bob", R"(hi\r<admin> give pw \u001b[2J \u202e)"));
+    const std::string& t = current_window(m).lines.back().text;
+    CHECK(t.find('\r') == std::string::npos);
+    CHECK(t.find('\x1b') == std::string::npos);
+    CHECK(t.find("<U+202E>") != std::string::npos);
+    CHECK(t.find("^M") != std::string::npos);
+}
+
+TEST_CASE("model: typing sends to the current room; /join switches when the server confirms") {
+    model m = online();
+    auto fx = type(m, "hello 世界");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#lobby"}, {"text", "hello 世界"}, {"action", false}}));
+    fx = type(m, "/join rust");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "join"}, {"room", "#rust"}}));
+    CHECK(current_window(m).name == "#lobby");
+    feed(m, R"({"type":"joined","room":"#rust","topic":"borrowck","members":["alice"]})");
+    CHECK(current_window(m).name == "#rust");
+    CHECK(current_window(m).topic == "borrowck");
+    fx = type(m, "/me waves");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#rust"}, {"text", "waves"}, {"action", true}}));
+}
+
+TEST_CASE("model: unread counts for other windows, cleared by switching") {
+    model m = online();
+    feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice","bob"]})");
+    CHECK(current_window(m).name == "#lobby");  // the server's own join does not switch
+    feed(m, msg(1, "#rust", "bob", "one"));
+    feed(m, msg(2, "#rust", "bob", "alice: two"));
+    REQUIRE(m.windows.size() == 2);
+    CHECK(m.windows[1].unread == 2);
+    CHECK(m.windows[1].mentioned);
+    next_window(m, 1);
+    CHECK(current_window(m).name == "#rust");
+    CHECK(m.windows[1].unread == 0);
+    next_window(m, 1);
+    CHECK(current_window(m).name == "#lobby");
+    type(m, "/switch rust");
+    CHECK(current_window(m).name == "#rust");
+    type(m, "/win 1");
+    CHECK(current_window(m).name == "#lobby");
+}
+
+TEST_CASE("model: private messages open a conversation window and show in the room too") {
+    model m = online();
+    feed(m, R"({"type":"pm","id":9,"from":"bob","to":"alice","ts":1,"text":"psst","action":false})");
+    REQUIRE(m.windows.size() == 2);
+    CHECK(m.windows[1].name == "bob");
+    CHECK(m.windows[1].query);
+    CHECK(m.windows[1].unread == 1);
+    CHECK(texts(m.windows[0], chat_line::kind::pm).size() == 1);
+    switch_to(m, 1);
+    auto fx = type(m, "hi back");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "pm"}, {"to", "bob"}, {"text", "hi back"}, {"action", false}}));
+    feed(m, R"({"type":"pm","id":10,"from":"alice","to":"bob","ts":2,"text":"hi back","action":false})");
+    feed(m, R"({"type":"pm","id":10,"from":"alice","to":"bob","ts":2,"text":"hi back","action":false})");
+    CHECK(texts(m.windows[1], chat_line::kind::pm).size() == 2);
+}
+
+TEST_CASE("model: notices for joins, parts, quits, nick and topic changes") {
+    model m = online();
+    feed(m, R"({"type":"join","room":"#lobby","nick":"carol","ts":1})");
+    CHECK(current_window(m).members.size() == 3);
+    feed(m, R"({"type":"nick","old":"carol","new":"caroline","ts":2})");
+    feed(m, R"({"type":"topic","room":"#lobby","topic":"welcome all","by":"bob","ts":3})");
+    feed(m, R"({"type":"part","room":"#lobby","nick":"caroline","reason":"lunch","ts":4})");
+    feed(m, R"({"type":"quit","nick":"bob","reason":"quit: bye","ts":5})");
+    const auto notes = texts(current_window(m), chat_line::kind::notice);
+    REQUIRE(notes.size() >= 6);
+    CHECK(notes[1] == "carol joined");
+    CHECK(notes[2] == "carol is now known as caroline");
+    CHECK(notes[3] == "bob set the topic: welcome all");
+    CHECK(notes[4] == "caroline left (lunch)");
+    CHECK(notes[5] == "bob quit (quit: bye)");
+    CHECK(current_window(m).topic == "welcome all");
+    CHECK(current_window(m).members == std::vector<std::string>{"alice"});
+}
+
+TEST_CASE("model: our own nick change and our own part") {
+    model m = online();
+    auto fx = type(m, "/nick alicia");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "nick"}, {"nick", "alicia"}}));
+    feed(m, R"({"type":"nick","old":"alice","new":"alicia","ts":2})");
+    CHECK(m.nick == "alicia");
+    CHECK(m.wanted_nick == "alicia");
+    fx = type(m, "/part bye");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "part"}, {"room", "#lobby"}, {"reason", "bye"}}));
+    feed(m, R"({"type":"part","room":"#lobby","nick":"alicia","reason":"bye","ts":4})");
+    CHECK(m.windows.empty());
+    fx = type(m, "anyone?");
+    CHECK(fx.frames.empty());
+    CHECK(current_window(m).lines.back().what == chat_line::kind::error);
+}
+
+TEST_CASE("model: errors show in the window; unknown commands are local errors") {
+    model m = online();
+    feed(m, R"({"type":"error","code":"nick_in_use","message":"the nick bob is already in use","about":"nick"})");
+    CHECK(current_window(m).lines.back().what == chat_line::kind::error);
+    CHECK(current_window(m).lines.back().text == "nick_in_use: the nick bob is already in use");
+    auto fx = type(m, "/bogus");
+    CHECK(fx.frames.empty());
+    CHECK(current_window(m).lines.back().text.find("unknown command") != std::string::npos);
+}
+
+TEST_CASE("model: a taken nick or a refused connection at start is fatal") {
+    model m;
+    m.wanted_nick = "bob";
+    feed(m, state(net_event::kind::connected));
+    feed(m, R"({"type":"error","code":"nick_in_use","message":"the nick bob is already in use"})");
+    CHECK(m.fatal == "nick_in_use: the nick bob is already in use");
+
+    model r;
+    r.wanted_nick = "bob";
+    feed(r, state(net_event::kind::disconnected, "connection refused"));
+    CHECK(r.fatal == "connection refused");
+}
+
+TEST_CASE("model: reconnecting keeps typed lines pending, rejoins with since, and sends them after") {
+    model m = online();
+    feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice"]})");
+    feed(m, msg(40, "#rust", "bob", "before"));
+    feed(m, msg(41, "#lobby", "bob", "lobby before"));
+    feed(m, state(net_event::kind::disconnected, "connection reset"));
+    CHECK(m.state == conn_state::closed);
+    CHECK(current_window(m).lines.back().what == chat_line::kind::error);
+    feed(m, state(net_event::kind::reconnect_wait, {}, 2000));
+    CHECK(m.state == conn_state::waiting);
+    CHECK(m.reconnect_at > steady_ms());
+    CHECK(needs_tick(m));
+
+    auto fx = type(m, "typed offline");
+    CHECK(fx.frames.empty());
+    REQUIRE(m.pending.size() == 1);
+    CHECK(current_window(m).lines.back().what == chat_line::kind::pending);
+
+    fx = feed(m, state(net_event::kind::connected));
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find(R"("nick":"alice")") != std::string::npos);
+    fx = feed(m, welcome("alice", "inst-1"));
+    REQUIRE(fx.frames.size() == 2);
+    CHECK(fx.frames[0] == chat::encode({{"type", "join"}, {"room", "#rust"}, {"since", 40}}));
+    CHECK(fx.frames[1] == chat::encode({{"type", "say"}, {"room", "#lobby"}, {"text", "typed offline"}, {"action", false}}));
+    CHECK(m.pending.empty());
+    CHECK(texts(current_window(m), chat_line::kind::pending).empty());
+    // The server puts us back in #lobby and replays history we already have: no duplicates.
+    feed(m, R"({"type":"joined","room":"#lobby","topic":"","members":["bob","alice"]})");
+    feed(m, msg(41, "#lobby", "bob", "lobby before", true));
+    feed(m, msg(42, "#lobby", "bob", "missed", true));
+    const auto said = texts(m.windows[0], chat_line::kind::message);
+    REQUIRE(said.size() == 2);
+    CHECK(said[1] == "missed");
+    CHECK(m.windows.size() == 2);
+}
+
+TEST_CASE("model: a restarted server (new instance) rejoins without since and resets ids") {
+    model m = online();
+    feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice"]})");
+    feed(m, msg(40, "#rust", "bob", "before"));
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    feed(m, state(net_event::kind::connected));
+    auto fx = feed(m, welcome("alice", "inst-2"));
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "join"}, {"room", "#rust"}}));
+    feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice"]})");
+    feed(m, msg(1, "#rust", "bob", "new server"));
+    CHECK(texts(m.windows[1], chat_line::kind::message).back() == "new server");
+}
+
+TEST_CASE("model: on reconnect a taken nick falls back to nick_ and is taken back when free") {
+    model m = online();
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    feed(m, state(net_event::kind::connected));
+    auto fx = feed(m, R"({"type":"error","code":"nick_in_use","message":"the nick alice is already in use"})");
+    CHECK(m.fatal.empty());
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find(R"("nick":"alice_")") != std::string::npos);
+    feed(m, welcome("alice_", "inst-1"));
+    CHECK(m.nick == "alice_");
+    CHECK(m.wanted_nick == "alice");
+    fx = feed(m, R"({"type":"quit","nick":"alice","reason":"ping timeout","ts":5})");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "nick"}, {"nick", "alice"}}));
+}
+
+TEST_CASE("model: pending lines are bounded; the oldest are marked unsent") {
+    model m = online();
+    m.max_pending = 3;
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    for (int i = 0; i < 5; ++i) type(m, "line " + std::to_string(i));
+    CHECK(m.pending.size() == 3);
+    const auto unsent = texts(current_window(m), chat_line::kind::unsent);
+    REQUIRE(unsent.size() == 2);
+    CHECK(unsent[0] == "line 0");
+    CHECK(texts(current_window(m), chat_line::kind::pending).size() == 3);
+}
+
+TEST_CASE("model: pending lines beyond the burst go out on later ticks") {
+    model m = online();
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    for (int i = 0; i < 20; ++i) type(m, "line " + std::to_string(i));
+    feed(m, state(net_event::kind::connected));
+    auto fx = feed(m, welcome("alice", "inst-1"));
+    const std::size_t first = fx.frames.size();
+    CHECK(first >= 1);
+    CHECK(first < 10);
+    std::size_t sent = first;
+    for (int tick = 0; tick < 20 && !m.pending.empty(); ++tick) {
+        effects t;
+        on_tick(m, t);
+        CHECK(t.frames.size() <= 5);
+        sent += t.frames.size();
+    }
+    CHECK(sent == 20);
+    CHECK_FALSE(needs_tick(m));
+}
+
+TEST_CASE("model: /quit asks to close with a reason; skipped and garbled events are shown") {
+    model m = online();
+    feed(m, state(net_event::kind::skipped, {}, 1234));
+    CHECK(current_window(m).lines.back().text.find("1234 events skipped") != std::string::npos);
+    feed(m, state(net_event::kind::garbled, "bad_json: \x1b[31mred"));
+    CHECK(current_window(m).lines.back().text.find('\x1b') == std::string::npos);
+    auto fx = type(m, "/quit gone fishing");
+    CHECK(m.quit_requested);
+    CHECK(fx.quit_frame == chat::encode({{"type", "quit"}, {"reason", "gone fishing"}}));
+}
+
+TEST_CASE("model: scrollback is capped per window and scrolling is clamped") {
+    model m = online();
+    m.max_lines = 50;
+    for (int i = 1; i <= 200; ++i) feed(m, msg(i, "#lobby", "bob", "n" + std::to_string(i)));
+    CHECK(current_window(m).lines.size() == 50);
+    CHECK(current_window(m).lines.back().text == "n200");
+    scroll_by(m, 1000);
+    CHECK(current_window(m).scroll == 49);
+    scroll_by(m, -10);
+    CHECK(current_window(m).scroll == 39);
+    feed(m, msg(201, "#lobby", "bob", "new"));
+    CHECK(current_window(m).scroll == 40);  // the view stays where the user left it
+    scroll_by(m, -1000);
+    CHECK(current_window(m).scroll == 0);
+}
