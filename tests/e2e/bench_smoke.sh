@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Smoke test of chat-bench against a real chatd: a small fan-out and a small idle run must finish
+# with every delivery counted and no connection lost. Speed is not asserted.
+#   bash tests/e2e/bench_smoke.sh BUILD_DIR
+set -euo pipefail
+
+build=${1:?usage: bench_smoke.sh BUILD_DIR}
+chatd="$build/server/chatd"
+bench="$build/bench/chat-bench"
+for bin in "$chatd" "$bench"; do
+    [ -x "$bin" ] || { echo "FAIL: $bin is not built"; exit 1; }
+done
+
+work=$(mktemp -d)
+pid=""
+cleanup() {
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$chatd" --bind 127.0.0.1 --port 0 --rate 0 --sendq 16777216 --max-clients 200 --max-per-ip 200 --quiet \
+    > "$work/chatd.out" 2>&1 &
+pid=$!
+
+port=""
+deadline=$((SECONDS + 10))
+while [ -z "$port" ]; do
+    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$work/chatd.out" | head -1)
+    [ -n "$port" ] && break
+    if ! kill -0 "$pid" 2>/dev/null; then echo "FAIL: chatd exited at start:"; cat "$work/chatd.out"; exit 1; fi
+    if [ $SECONDS -ge $deadline ]; then echo "FAIL: chatd printed no 'listening on' line in 10 s"; exit 1; fi
+    sleep 0.05
+done
+
+# Reads one field of the JSON result on stdout; fails the test if the JSON is missing or malformed.
+field() {
+    python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+v = r
+for k in sys.argv[2].split("."): v = v[k]
+print(v)' "$1" "$2"
+}
+
+status=0
+check() {  # check NAME FILE FIELD EXPECTED
+    local got
+    got=$(field "$2" "$3") || { echo "FAIL: $1: no $3 in the JSON result"; status=1; return; }
+    if [ "$got" != "$4" ]; then echo "FAIL: $1: $3 is $got, expected $4"; status=1; else echo "ok: $1: $3 = $got"; fi
+}
+
+timeout 60 "$bench" --port "$port" --server-pid "$pid" --workload fanout --clients 20 --senders 4 --messages 200 \
+    --timeout 30 --setup-timeout 20 > "$work/fanout.json" || true
+check fanout "$work/fanout.json" losses 0
+check fanout "$work/fanout.json" lost_connections 0
+check fanout "$work/fanout.json" deliveries_received 16000   # 4 senders x 200 x 20 members (echo included)
+check fanout "$work/fanout.json" deliveries_to_others 15200  # 4 x 200 x 19
+check fanout "$work/fanout.json" ok True
+
+timeout 60 "$bench" --port "$port" --server-pid "$pid" --workload fanout --clients 2 --senders 1 --messages 500 \
+    --window 8 --timeout 30 --setup-timeout 20 > "$work/window.json" || true
+check window "$work/window.json" losses 0
+check window "$work/window.json" deliveries_to_others 500
+check window "$work/window.json" ok True
+
+timeout 60 "$bench" --port "$port" --server-pid "$pid" --workload idle --clients 50 --setup-timeout 20 \
+    > "$work/idle.json" || true
+check idle "$work/idle.json" lost_connections 0
+check idle "$work/idle.json" connections 50
+check idle "$work/idle.json" ok True
+
+if [ $status -eq 0 ]; then echo "bench_smoke: 11 passed, 0 failed"; fi
+exit $status
