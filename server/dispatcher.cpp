@@ -1,0 +1,412 @@
+#include "dispatcher.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "wire.hpp"
+
+namespace chat {
+
+namespace {
+
+line_ptr share(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+// Error frames echo the refused type; a hostile type string is cut short.
+std::string_view about_of(std::string_view type) { return type.substr(0, 32); }
+
+// A name from the peer, echoed in an error: cut short, controls dropped.
+std::string shown(std::string_view name) { return wire::clip(name, 40); }
+
+// A JSON number: an integer when it is one, so the default limits read "rate":5.
+json number(double v) {
+    if (std::floor(v) == v && std::fabs(v) < 1e15) return static_cast<std::int64_t>(v);
+    return v;
+}
+
+}  // namespace
+
+std::string random_instance() {
+    std::random_device rd;
+    std::mt19937_64 gen((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    std::uint64_t v = gen();
+    for (char& c : out) {
+        c = hex[v & 15];
+        v >>= 4;
+    }
+    return out;
+}
+
+dispatcher::dispatcher(const limits& lim, std::string instance)
+    : lim_(lim), registry_(lim_), instance_(instance.empty() ? random_instance() : std::move(instance)) {}
+
+void dispatcher::on_line(participant& p, std::string_view line, clock::time_point now) {
+    if (p.chat().gone) return;
+    auto r = decode(line, lim_.max_depth);
+    if (!r) {
+        struck_ = false;
+        refuse(p, r.error, {}, true);
+        return;
+    }
+    handle(p, *r.value, now);
+}
+
+void dispatcher::handle(participant& p, const frame& f, clock::time_point now) {
+    peer_state& s = p.chat();
+    if (s.gone) return;
+    struck_ = false;
+    const std::string& t = f.type;
+    const json& b = f.body;
+    if (!s.registered) {
+        if (t == "hello") {
+            on_hello(p, b);
+            if (s.registered) {
+                s.tokens = lim_.burst;
+                s.refilled = now;
+            }
+        } else {
+            refuse(p, {"not_registered", "send hello first"}, about_of(t), true);
+        }
+    } else if (t == "say") {
+        if (take_token(p, now, t)) on_say(p, b);
+    } else if (t == "pm") {
+        if (take_token(p, now, t)) on_pm(p, b);
+    } else if (t == "join") {
+        if (take_token(p, now, t)) on_join(p, b, "join");
+    } else if (t == "part") {
+        if (take_token(p, now, t)) on_part(p, b);
+    } else if (t == "nick") {
+        if (take_token(p, now, t)) on_nick(p, b);
+    } else if (t == "topic") {
+        if (take_token(p, now, t)) on_topic(p, b);
+    } else if (t == "rooms") {
+        on_rooms(p);
+    } else if (t == "who") {
+        on_who(p, b);
+    } else if (t == "ping") {
+        on_ping(p, b);
+    } else if (t == "pong") {
+        // Only a sign of life, which the session has already noted.
+    } else if (t == "quit") {
+        on_quit(p, b);
+    } else if (t == "hello") {
+        refuse(p, {"already_registered", "you are already registered as " + s.nick}, "hello");
+    } else {
+        refuse(p, {"unknown_type", "unknown frame type"}, about_of(t), true);
+    }
+    if (!struck_) s.strikes = 0;
+}
+
+void dispatcher::refuse(participant& p, const wire_error& e, std::string_view about, bool strike,
+                        std::string_view room, std::string_view nick) {
+    peer_state& s = p.chat();
+    p.deliver(share(wire::error(e, about, room, nick)));
+    if (!strike) return;
+    struck_ = true;
+    if (++s.strikes >= lim_.max_errors && lim_.max_errors > 0) {
+        p.deliver(share(wire::error("too_many_errors",
+                                    std::to_string(s.strikes) + " refused frames in a row; closing")));
+        drop(p, "connection lost");
+    }
+}
+
+bool dispatcher::take_token(participant& p, clock::time_point now, std::string_view about) {
+    if (lim_.rate <= 0) return true;
+    peer_state& s = p.chat();
+    const double elapsed = std::chrono::duration<double>(now - s.refilled).count();
+    s.refilled = now;
+    s.tokens = std::min(lim_.burst, s.tokens + (elapsed > 0 ? elapsed * lim_.rate : 0));
+    if (s.tokens >= 1) {
+        s.tokens -= 1;
+        s.flood_refusals = 0;
+        return true;
+    }
+    p.deliver(share(wire::error("rate_limited", "you are sending too fast; the frame was dropped", about)));
+    if (static_cast<double>(++s.flood_refusals) >= std::ceil(3 * lim_.burst)) drop(p, "excess flood");
+    return false;
+}
+
+void dispatcher::drop(participant& p, std::string_view reason) {
+    leave(p, reason);
+    p.close_after_flush(reason);
+}
+
+bool dispatcher::in_room(const participant& p, const room* r) const {
+    const auto& rooms = p.chat().rooms;
+    return r != nullptr && std::find(rooms.begin(), rooms.end(), r) != rooms.end();
+}
+
+void dispatcher::broadcast(const room& r, const line_ptr& line, const participant* skip) {
+    for (participant* m : r.members()) {
+        if (m != skip) m->deliver(line);
+    }
+}
+
+void dispatcher::tell_neighbours(participant& p, const line_ptr& line, bool self) {
+    const std::uint64_t stamp = ++stamp_;
+    p.chat().mark = stamp;
+    if (self) p.deliver(line);
+    for (const room* r : p.chat().rooms) {
+        for (participant* m : r->members()) {
+            if (m->chat().mark == stamp) continue;
+            m->chat().mark = stamp;
+            m->deliver(line);
+        }
+    }
+}
+
+void dispatcher::leave(participant& p, std::string_view reason) {
+    peer_state& s = p.chat();
+    if (s.gone) return;
+    s.gone = true;
+    if (!s.registered) return;
+    if (!shutting_down_) {
+        tell_neighbours(p, share(encode(json{{"type", "quit"}, {"nick", s.nick}, {"reason", reason},
+                                             {"ts", now_ms()}})),
+                        false);
+    }
+    for (room* r : s.rooms) {
+        r->remove(&p);
+        registry_.drop_if_empty(r);
+    }
+    s.rooms.clear();
+    registry_.remove_nick(s.nick);
+}
+
+std::string dispatcher::welcome(const std::string& nick) const {
+    const json lim = {{"max_frame", lim_.max_frame},
+                      {"max_text", lim_.max_text},
+                      {"max_nick", lim_.max_nick},
+                      {"max_room_name", lim_.max_room_name},
+                      {"max_topic", lim_.max_topic},
+                      {"max_rooms_per_client", lim_.max_rooms_per_client},
+                      {"history", lim_.history},
+                      {"rate", number(lim_.rate)},
+                      {"burst", number(lim_.burst)}};
+    return encode(json{{"type", "welcome"},
+                       {"version", protocol_version},
+                       {"nick", nick},
+                       {"server", std::string("chatd ") + CHAT_VERSION},
+                       {"instance", instance_},
+                       {"default_room", default_room},
+                       {"limits", lim}});
+}
+
+void dispatcher::on_hello(participant& p, const json& b) {
+    wire_error err;
+    const auto version = get_int(b, "version", err);
+    if (!version) return refuse(p, err, "hello", true);
+    auto nick = get_string(b, "nick", err);
+    if (!nick) return refuse(p, err, "hello", true);
+    if (*version != protocol_version) {
+        p.deliver(share(wire::error("bad_version", "this server speaks protocol version 1", "hello")));
+        return drop(p, "bad version");
+    }
+    if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "hello", false, {}, shown(*nick));
+    if (registry_.find_nick(*nick)) {
+        return refuse(p, {"nick_in_use", "the nick " + *nick + " is already in use"}, "hello", false, {}, *nick);
+    }
+    peer_state& s = p.chat();
+    s.nick = std::move(*nick);
+    s.registered = true;
+    registry_.add_nick(s.nick, &p);
+    p.deliver(share(welcome(s.nick)));
+    join(p, registry_.lobby(), -1);
+}
+
+void dispatcher::join(participant& p, room& r, std::int64_t since) {
+    peer_state& s = p.chat();
+    if (!in_room(p, &r)) {
+        r.add(&p);
+        s.rooms.push_back(&r);
+        broadcast(r,
+                  share(encode(json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
+                  &p);
+    }
+    json members = json::array();
+    for (const participant* m : r.members()) members.push_back(m->chat().nick);
+    p.deliver(share(encode(
+        json{{"type", "joined"}, {"room", r.name()}, {"topic", r.topic()}, {"members", std::move(members)}})));
+    send_history(p, r, since);
+}
+
+void dispatcher::send_history(participant& p, const room& r, std::int64_t since) {
+    for (const room::entry& e : r.history()) {
+        if (since >= 0 && e.id <= static_cast<std::uint64_t>(since)) continue;
+        p.deliver(share(wire::as_history(*e.line)));
+    }
+}
+
+void dispatcher::on_join(participant& p, const json& b, const char* about) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, about, true);
+    std::optional<std::int64_t> since;
+    if (!optional_int(b, "since", since, err)) return refuse(p, err, about, true);
+    if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, about, false, shown(*name));
+    room* r = registry_.find_room(*name);
+    if (!in_room(p, r)) {
+        if (p.chat().rooms.size() >= lim_.max_rooms_per_client) {
+            return refuse(p,
+                          {"too_many_rooms",
+                           "you are in " + std::to_string(lim_.max_rooms_per_client) + " rooms already"},
+                          about, false, *name);
+        }
+        if (r == nullptr) {
+            if (registry_.room_count() >= lim_.max_rooms) {
+                return refuse(p, {"room_limit", "the server cannot hold more rooms"}, about, false, *name);
+            }
+            r = registry_.create_room(*name);
+        }
+    }
+    join(p, *r, since.value_or(-1));
+}
+
+void dispatcher::on_part(participant& p, const json& b) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, "part", true);
+    std::string reason;
+    if (!optional_string(b, "reason", reason, err)) return refuse(p, err, "part", true);
+    room* r = registry_.find_room(*name);
+    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + shown(*name)}, "part", false, shown(*name));
+    peer_state& s = p.chat();
+    broadcast(*r, share(encode(json{{"type", "part"},
+                                    {"room", r->name()},
+                                    {"nick", s.nick},
+                                    {"reason", wire::clip(reason, lim_.max_topic)},
+                                    {"ts", now_ms()}})));
+    r->remove(&p);
+    s.rooms.erase(std::find(s.rooms.begin(), s.rooms.end(), r));
+    registry_.drop_if_empty(r);
+}
+
+void dispatcher::on_say(participant& p, const json& b) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, "say", true);
+    const auto text = get_string(b, "text", err);
+    if (!text) return refuse(p, err, "say", true);
+    bool action = false;
+    if (!optional_bool(b, "action", action, err)) return refuse(p, err, "say", true);
+    room* r = registry_.find_room(*name);
+    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + shown(*name)}, "say", false, shown(*name));
+    if (auto bad = check_text(*text, lim_)) return refuse(p, *bad, "say", false, r->name());
+    const std::uint64_t id = ++next_id_;
+    const line_ptr line = share(wire::message(id, r->name(), p.chat().nick, now_ms(), *text, action));
+    broadcast(*r, line);
+    r->remember(id, line);
+}
+
+void dispatcher::on_pm(participant& p, const json& b) {
+    wire_error err;
+    const auto to = get_string(b, "to", err);
+    if (!to) return refuse(p, err, "pm", true);
+    const auto text = get_string(b, "text", err);
+    if (!text) return refuse(p, err, "pm", true);
+    bool action = false;
+    if (!optional_bool(b, "action", action, err)) return refuse(p, err, "pm", true);
+    participant* target = registry_.find_nick(*to);
+    if (target == nullptr) {
+        return refuse(p, {"no_such_nick", "nobody is called " + shown(*to)}, "pm", false, {}, shown(*to));
+    }
+    if (auto bad = check_text(*text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
+    const line_ptr line =
+        share(wire::pm(++next_id_, p.chat().nick, target->chat().nick, now_ms(), *text, action));
+    target->deliver(line);
+    if (target != &p) p.deliver(line);
+}
+
+void dispatcher::on_nick(participant& p, const json& b) {
+    wire_error err;
+    auto nick = get_string(b, "nick", err);
+    if (!nick) return refuse(p, err, "nick", true);
+    if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "nick", false, {}, shown(*nick));
+    peer_state& s = p.chat();
+    const participant* holder = registry_.find_nick(*nick);
+    if (holder != nullptr && holder != &p) {
+        return refuse(p, {"nick_in_use", "the nick " + *nick + " is already in use"}, "nick", false, {}, *nick);
+    }
+    const line_ptr line = share(encode(json{{"type", "nick"}, {"old", s.nick}, {"new", *nick}, {"ts", now_ms()}}));
+    if (*nick == s.nick) {
+        // Nothing changes; only the asker hears back, so a client waiting for an answer gets one.
+        p.deliver(line);
+        return;
+    }
+    registry_.remove_nick(s.nick);
+    s.nick = std::move(*nick);
+    registry_.add_nick(s.nick, &p);
+    tell_neighbours(p, line, true);
+}
+
+void dispatcher::on_topic(participant& p, const json& b) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, "topic", true);
+    const bool setting = b.contains("topic");
+    std::string topic;
+    if (!optional_string(b, "topic", topic, err)) return refuse(p, err, "topic", true);
+    room* r = registry_.find_room(*name);
+    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + shown(*name)}, "topic", false, shown(*name));
+    if (setting) {
+        if (auto bad = check_topic(topic, lim_)) return refuse(p, *bad, "topic", false, r->name());
+        r->set_topic(std::move(topic), p.chat().nick, now_ms());
+    }
+    const line_ptr line = share(encode(json{{"type", "topic"},
+                                            {"room", r->name()},
+                                            {"topic", r->topic()},
+                                            {"by", r->topic_by()},
+                                            {"ts", r->topic_ts() != 0 ? r->topic_ts() : now_ms()}}));
+    if (setting) {
+        broadcast(*r, line);
+    } else {
+        p.deliver(line);
+    }
+}
+
+void dispatcher::on_rooms(participant& p) {
+    json list = json::array();
+    for (const auto& [name, r] : registry_.rooms()) {
+        list.push_back(json{{"name", r->name()}, {"members", r->members().size()}, {"topic", r->topic()}});
+    }
+    p.deliver(share(encode(json{{"type", "rooms"}, {"rooms", std::move(list)}})));
+}
+
+void dispatcher::on_who(participant& p, const json& b) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, "who", true);
+    if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, "who", false, shown(*name));
+    const room* r = registry_.find_room(*name);
+    if (r == nullptr) return refuse(p, {"no_such_room", "there is no room " + shown(*name)}, "who", false, shown(*name));
+    json members = json::array();
+    for (const participant* m : r->members()) members.push_back(m->chat().nick);
+    p.deliver(share(encode(json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}})));
+}
+
+void dispatcher::on_ping(participant& p, const json& b) {
+    json pong = {{"type", "pong"}};
+    const auto it = b.find("token");
+    if (it != b.end()) {
+        if (!it->is_string() && !it->is_number_integer()) {
+            return refuse(p, {"bad_frame", "field \"token\" must be a string or an integer"}, "ping", true);
+        }
+        if (it->is_string() && it->get_ref<const std::string&>().size() > 64) {
+            return refuse(p, {"bad_frame", "field \"token\" is longer than 64 bytes"}, "ping", true);
+        }
+        pong["token"] = *it;
+    }
+    p.deliver(share(encode(pong)));
+}
+
+void dispatcher::on_quit(participant& p, const json& b) {
+    wire_error err;
+    std::string reason;
+    if (!optional_string(b, "reason", reason, err)) return refuse(p, err, "quit", true);
+    reason = wire::clip(reason, lim_.max_topic);
+    drop(p, reason.empty() ? std::string("quit") : "quit: " + reason);
+}
+
+}  // namespace chat

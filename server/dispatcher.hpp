@@ -1,0 +1,84 @@
+// The chat logic: turns one peer's frames into deliveries to peers, with every check of
+// docs/protocol.md. Knows nothing of sockets, so it is tested with fake participants.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "limits.hpp"
+#include "participant.hpp"
+#include "protocol.hpp"
+#include "registry.hpp"
+
+namespace chat {
+
+class dispatcher {
+public:
+    using clock = std::chrono::steady_clock;
+
+    // `instance` identifies this server run in welcome (random hex when empty).
+    explicit dispatcher(const limits& lim, std::string instance = {});
+
+    // One line from `p` (without '\n'): decoded, checked, handled. Refusals the protocol marks as
+    // "not speaking the protocol" count as strikes; max_errors in a row closes the peer.
+    void on_line(participant& p, std::string_view line, clock::time_point now);
+
+    // An already decoded frame from `p`.
+    void handle(participant& p, const frame& f, clock::time_point now);
+
+    // `p` leaves the chat (closed, lost, timed out): everyone sharing a room with it is told once,
+    // with `reason`; its nick and rooms are freed. Safe to call more than once. Must not be called
+    // from inside participant::deliver.
+    void leave(participant& p, std::string_view reason);
+
+    // The server is stopping: leaving peers no longer cause quit notices.
+    void begin_shutdown() { shutting_down_ = true; }
+
+    const std::string& instance() const { return instance_; }
+    const registry& state() const { return registry_; }
+    const limits& bounds() const { return lim_; }
+    std::uint64_t last_id() const { return next_id_; }
+
+private:
+    void on_hello(participant& p, const json& body);
+    void on_join(participant& p, const json& body, const char* about);
+    void on_part(participant& p, const json& body);
+    void on_say(participant& p, const json& body);
+    void on_pm(participant& p, const json& body);
+    void on_nick(participant& p, const json& body);
+    void on_topic(participant& p, const json& body);
+    void on_rooms(participant& p);
+    void on_who(participant& p, const json& body);
+    void on_ping(participant& p, const json& body);
+    void on_quit(participant& p, const json& body);
+
+    void join(participant& p, room& r, std::int64_t since);
+    void send_history(participant& p, const room& r, std::int64_t since);
+    // Takes a token from p's bucket; false (and the refusal sent) when the bucket is empty.
+    bool take_token(participant& p, clock::time_point now, std::string_view about);
+    // Sends an error. `strike` marks refusals that count towards too_many_errors.
+    void refuse(participant& p, const wire_error& e, std::string_view about, bool strike = false,
+                std::string_view room = {}, std::string_view nick = {});
+    // Delivers `line` once to every peer sharing a room with `p`, and to `p` itself if `self`.
+    void tell_neighbours(participant& p, const line_ptr& line, bool self);
+    void broadcast(const room& r, const line_ptr& line, const participant* skip = nullptr);
+    // The dispatcher ends p's session: notices with `reason`, then p flushes and closes.
+    void drop(participant& p, std::string_view reason);
+    bool in_room(const participant& p, const room* r) const;
+    std::string welcome(const std::string& nick) const;
+
+    const limits lim_;
+    registry registry_;
+    std::string instance_;
+    std::uint64_t next_id_ = 0;
+    std::uint64_t stamp_ = 0;
+    bool shutting_down_ = false;
+    bool struck_ = false;  // the frame being handled was refused with a strike
+};
+
+// 16 random hex digits.
+std::string random_instance();
+
+}  // namespace chat

@@ -1,0 +1,196 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <string_view>
+
+namespace chat {
+
+namespace {
+
+using setter = std::function<std::optional<std::string>(options&, std::string_view)>;
+
+struct flag {
+    const char* name;
+    const char* arg;   // nullptr for switches
+    const char* help;
+    setter set;
+};
+
+std::optional<unsigned long long> to_count(std::string_view v) {
+    unsigned long long n = 0;
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;
+    return n;
+}
+
+std::optional<double> to_number(std::string_view v) {
+    if (v.empty() || v.size() > 32) return std::nullopt;
+    const std::string s(v);
+    char* end = nullptr;
+    const double d = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size() || !std::isfinite(d)) return std::nullopt;
+    return d;
+}
+
+setter count(std::size_t limits::*field, unsigned long long min, const char* what) {
+    return [=](options& o, std::string_view v) -> std::optional<std::string> {
+        const auto n = to_count(v);
+        if (!n || *n < min || *n > (1ull << 40)) {
+            return std::string("expects ") + what + " (a whole number of at least " + std::to_string(min) + ")";
+        }
+        o.lim.*field = static_cast<std::size_t>(*n);
+        return std::nullopt;
+    };
+}
+
+setter secs(std::chrono::milliseconds limits::*field, bool zero_ok) {
+    return [=](options& o, std::string_view v) -> std::optional<std::string> {
+        const auto d = to_number(v);
+        if (!d || *d < 0 || (*d == 0 && !zero_ok) || *d > 1e6) {
+            return std::string("expects seconds (") + (zero_ok ? "0 or more" : "more than 0") + ", decimals allowed)";
+        }
+        o.lim.*field = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(*d * 1000)));
+        if (!zero_ok && o.lim.*field == std::chrono::milliseconds(0)) o.lim.*field = std::chrono::milliseconds(1);
+        return std::nullopt;
+    };
+}
+
+const std::vector<flag>& flags() {
+    static const std::vector<flag> table = {
+        {"--bind", "ADDR", "address to listen on; repeatable (default: all interfaces, IPv4 and IPv6)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             if (v.empty()) return "expects an address";
+             o.binds.emplace_back(v);
+             return std::nullopt;
+         }},
+        {"--port", "N", "TCP port; 0 picks a free one (default 7667)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto n = to_count(v);
+             if (!n || *n > 65535) return "expects a port number from 0 to 65535";
+             o.port = static_cast<std::uint16_t>(*n);
+             return std::nullopt;
+         }},
+        {"--history", "N", "messages kept per room, also bounded to sendq/2 bytes (default 100)",
+         count(&limits::history, 0, "a message count")},
+        {"--max-frame", "BYTES", "longest line a client may send (default 16384)",
+         count(&limits::max_frame, 256, "a size in bytes")},
+        {"--max-text", "BYTES", "longest message text (default 4096)", count(&limits::max_text, 1, "a size in bytes")},
+        {"--max-nick", "N", "longest nick (default 16)", count(&limits::max_nick, 1, "a length")},
+        {"--max-room-name", "N", "longest room name after # (default 32)", count(&limits::max_room_name, 1, "a length")},
+        {"--max-topic", "BYTES", "longest topic or quit reason (default 256)",
+         count(&limits::max_topic, 0, "a size in bytes")},
+        {"--max-rooms-per-client", "N", "rooms one client may be in (default 32)",
+         count(&limits::max_rooms_per_client, 1, "a room count")},
+        {"--max-rooms", "N", "rooms on the server, #lobby included (default 1000)",
+         count(&limits::max_rooms, 1, "a room count")},
+        {"--max-clients", "N", "connections at once, clamped to the open-file limit minus 32 (default 1000)",
+         count(&limits::max_clients, 1, "a client count")},
+        {"--max-per-ip", "N", "connections from one address (default 16)",
+         count(&limits::max_per_ip, 1, "a connection count")},
+        {"--sendq", "BYTES", "output queued for one client before it is cut off (default 1048576)",
+         count(&limits::sendq, 4096, "a size in bytes")},
+        {"--max-errors", "N", "refused frames in a row before closing; 0 = never (default 10)",
+         count(&limits::max_errors, 0, "a count")},
+        {"--rate", "PER_SEC", "counted frames per second per client; 0 = no limit (default 5)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto d = to_number(v);
+             if (!d || *d < 0 || *d > 1e9) return "expects frames per second (0 or more)";
+             o.lim.rate = *d;
+             return std::nullopt;
+         }},
+        {"--burst", "N", "frames a client may send at once before the rate applies (default 10)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto d = to_number(v);
+             if (!d || *d < 1 || *d > 1e9) return "expects a number of at least 1";
+             o.lim.burst = *d;
+             return std::nullopt;
+         }},
+        {"--hello-timeout", "SECS", "time a new connection has to send hello (default 10)",
+         secs(&limits::hello_timeout, false)},
+        {"--ping-interval", "SECS", "silence before the server pings a client (default 45)",
+         secs(&limits::ping_interval, false)},
+        {"--ping-timeout", "SECS", "time to answer a ping before being closed (default 30)",
+         secs(&limits::ping_timeout, false)},
+        {"--shutdown-grace", "SECS", "time to flush output when stopping (default 2)",
+         secs(&limits::shutdown_grace, true)},
+        {"--quiet", nullptr, "no per-connection log lines",
+         [](options& o, std::string_view) -> std::optional<std::string> {
+             o.quiet = true;
+             return std::nullopt;
+         }},
+    };
+    return table;
+}
+
+}  // namespace
+
+std::string usage() {
+    std::string out =
+        "usage: chatd [options]\n"
+        "A chat server for a LAN, speaking JSON lines (see docs/protocol.md).\n\n";
+    for (const flag& f : flags()) {
+        std::string left = std::string("  ") + f.name + (f.arg ? std::string(" ") + f.arg : "");
+        if (left.size() < 32) left.resize(32, ' ');
+        else left += "  ";
+        out += left + f.help + "\n";
+    }
+    out += "  --help                        this text\n";
+    out += "  --version                     print the version\n\n";
+    out += "SECS accept decimals (e.g. 0.2). SIGINT/SIGTERM stop gracefully (exit 0); a second signal\n"
+           "exits at once with status 128+signal.\n";
+    return out;
+}
+
+parsed_options parse_options(int argc, const char* const* argv) {
+    parsed_options r;
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            r.text = usage();
+            return r;
+        }
+        if (arg == "--version") {
+            r.text = std::string("chatd ") + CHAT_VERSION + "\n";
+            return r;
+        }
+        std::string_view name = arg;
+        std::optional<std::string_view> value;
+        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+        }
+        const flag* match = nullptr;
+        for (const flag& f : flags()) {
+            if (name == f.name) match = &f;
+        }
+        r.exit_status = 2;
+        if (match == nullptr) {
+            r.text = "chatd: unknown option " + std::string(arg) + " (see chatd --help)";
+            return r;
+        }
+        if (match->arg == nullptr && value) {
+            r.text = "chatd: " + std::string(name) + " takes no value";
+            return r;
+        }
+        if (match->arg != nullptr && !value) {
+            if (i + 1 >= argc) {
+                r.text = "chatd: " + std::string(name) + " needs a value (" + match->arg + ")";
+                return r;
+            }
+            value = argv[++i];
+        }
+        if (auto err = match->set(o, value.value_or(""))) {
+            r.text = "chatd: " + std::string(name) + " " + *err + ", got \"" + std::string(value.value_or("")) + "\"";
+            return r;
+        }
+        r.exit_status = 0;
+    }
+    r.value = std::move(o);
+    return r;
+}
+
+}  // namespace chat

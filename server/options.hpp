@@ -1,0 +1,33 @@
+// chatd's command line: every limit, the addresses to listen on, and how much to log.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "limits.hpp"
+
+namespace chat {
+
+struct options {
+    limits lim;
+    std::vector<std::string> binds;  // empty: every interface, IPv4 and IPv6
+    std::uint16_t port = default_port;
+    bool quiet = false;              // no per-connection log lines
+    bool log = true;                 // no log at all (in-process tests)
+};
+
+// The outcome of parsing argv: options to run with, or text to print and a status to exit with
+// (0 for --help/--version on stdout, 2 for a bad argument with one line for stderr).
+struct parsed_options {
+    std::optional<options> value;
+    int exit_status = 0;
+    std::string text;
+};
+
+parsed_options parse_options(int argc, const char* const* argv);
+
+std::string usage();
+
+}  // namespace chat

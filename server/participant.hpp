@@ -1,0 +1,52 @@
+// A connected peer as the chat core sees it: where its frames go, and the chat state kept for it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chat {
+
+class room;
+
+// One encoded frame, shared by every queue it is delivered to.
+using line_ptr = std::shared_ptr<const std::string>;
+
+// What the dispatcher remembers about a peer. Lives inside the participant so the hot paths need no
+// lookup from peer to state.
+struct peer_state {
+    std::string nick;                 // as the user spelled it; empty until hello succeeded
+    bool registered = false;
+    bool gone = false;                // left the chat: no more frames handled, no more notices
+    std::vector<room*> rooms;         // rooms joined, in join order
+    double tokens = 0;                // rate-limit bucket; refilled lazily from `refilled`
+    std::chrono::steady_clock::time_point refilled{};
+    std::size_t flood_refusals = 0;   // rate_limited answers in a row
+    std::size_t strikes = 0;          // protocol-level refusals in a row
+    std::uint64_t mark = 0;           // fan-out stamp so a peer in several rooms is told once
+};
+
+class participant {
+public:
+    virtual ~participant() = default;
+
+    // Queues one encoded frame. Must never block, never close synchronously, and never call back into
+    // the dispatcher: it runs inside fan-out loops.
+    virtual void deliver(const line_ptr& line) = 0;
+
+    // The dispatcher has let this peer go (quit, bad version, too many errors, excess flood): flush
+    // what is queued, then close. `reason` is for the log.
+    virtual void close_after_flush(std::string_view reason) = 0;
+
+    peer_state& chat() { return chat_; }
+    const peer_state& chat() const { return chat_; }
+
+private:
+    peer_state chat_;
+};
+
+}  // namespace chat

@@ -1,0 +1,52 @@
+// One chat room: its members in join order, its topic, and its recent messages.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "participant.hpp"
+
+namespace chat {
+
+class room {
+public:
+    // History keeps at most `history_count` messages and `history_bytes` bytes of encoded frames.
+    room(std::string name, std::size_t history_count, std::size_t history_bytes);
+
+    const std::string& name() const { return name_; }
+    const std::vector<participant*>& members() const { return members_; }
+    bool empty() const { return members_.empty(); }
+
+    void add(participant* p) { members_.push_back(p); }
+    void remove(participant* p);
+
+    const std::string& topic() const { return topic_; }
+    const std::string& topic_by() const { return topic_by_; }
+    std::int64_t topic_ts() const { return topic_ts_; }
+    void set_topic(std::string topic, std::string by, std::int64_t ts);
+
+    // A recent message, kept as the exact line live members received.
+    struct entry {
+        std::uint64_t id;
+        line_ptr line;
+    };
+    void remember(std::uint64_t id, line_ptr line);
+    const std::deque<entry>& history() const { return history_; }
+    std::size_t history_bytes() const { return bytes_; }
+
+private:
+    std::string name_;
+    std::vector<participant*> members_;
+    std::string topic_;
+    std::string topic_by_;
+    std::int64_t topic_ts_ = 0;
+    std::deque<entry> history_;
+    std::size_t bytes_ = 0;
+    std::size_t max_count_;
+    std::size_t max_bytes_;
+};
+
+}  // namespace chat

@@ -1,0 +1,199 @@
+#include "server.hpp"
+
+#include <sys/resource.h>
+
+#include "refusal.hpp"
+#include "wire.hpp"
+
+namespace chat {
+
+namespace {
+
+using asio::use_awaitable;
+using asio::experimental::as_tuple;
+
+// File descriptors kept free for listeners, the event loop, logs and refused connections.
+constexpr rlim_t reserved_fds = 32;
+// Refused connections kept open at once to deliver their error frame; more are closed bluntly.
+constexpr std::size_t max_lingering_refusals = 64;
+
+// Raises the open-file limit towards what max_clients needs, then clamps max_clients to it, so the
+// server refuses clients politely before accept() ever fails for lack of descriptors.
+std::size_t clamp_clients(std::size_t wanted, const logger& log) {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return wanted;
+    const rlim_t need = static_cast<rlim_t>(wanted) + reserved_fds;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rlimit raised = rl;
+        raised.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need) ? need : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) return wanted;
+    // Tiny limits (tests run with 32) keep half for clients rather than none.
+    const rlim_t usable = rl.rlim_cur > 2 * reserved_fds ? rl.rlim_cur - reserved_fds : rl.rlim_cur / 2;
+    const std::size_t clamped = usable > 0 ? static_cast<std::size_t>(usable) : 1;
+    log.info("limit: max clients lowered from " + std::to_string(wanted) + " to " + std::to_string(clamped) +
+             " (open-file limit " + std::to_string(rl.rlim_cur) + ")");
+    return clamped;
+}
+
+// The peer's address as one key per host: IPv4 clients of a dual-stack socket count as IPv4.
+asio::ip::address host_of(const asio::ip::tcp::endpoint& ep) {
+    const auto a = ep.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+    return a;
+}
+
+}  // namespace
+
+server::server(asio::io_context& io, options opts)
+    : io_(io),
+      opts_(std::move(opts)),
+      log_(opts_.quiet, opts_.log),
+      chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, log_), opts_.lim)),
+      grace_timer_(io) {}
+
+server::~server() {
+    for (auto& l : listeners_) l->stop();
+    // Sessions may outlive us in coroutine frames; they must not call back into a dead server.
+    std::vector<std::shared_ptr<session>> left;
+    for (const auto& [raw, s] : sessions_) left.push_back(s);
+    done_ = nullptr;
+    for (const auto& s : left) s->close_now();
+}
+
+void server::start() {
+    std::vector<asio::ip::tcp::endpoint> where;
+    if (opts_.binds.empty()) {
+        where.emplace_back(asio::ip::address_v6::any(), opts_.port);
+    } else {
+        for (const std::string& b : opts_.binds) {
+            asio::error_code ec;
+            const auto addr = asio::ip::make_address(b, ec);
+            if (ec) throw std::system_error(ec, "cannot use address \"" + logger::field(b) + "\"");
+            where.emplace_back(addr, opts_.port);
+        }
+    }
+    auto accept = [this](asio::ip::tcp::socket s) { admit(std::move(s)); };
+    for (const auto& ep : where) {
+        try {
+            listeners_.push_back(std::make_shared<listener>(io_, ep, log_, accept));
+        } catch (const std::system_error& e) {
+            if (opts_.binds.empty() && ep.address().is_v6()) {
+                // No IPv6 on this machine: the IPv4 wildcard alone still serves the LAN.
+                listeners_.push_back(std::make_shared<listener>(
+                    io_, asio::ip::tcp::endpoint(asio::ip::address_v4::any(), opts_.port), log_, accept));
+                continue;
+            }
+            throw std::system_error(e.code(), "cannot listen on " + to_string(ep));
+        }
+    }
+    for (auto& l : listeners_) l->start();
+}
+
+std::vector<asio::ip::tcp::endpoint> server::endpoints() const {
+    std::vector<asio::ip::tcp::endpoint> out;
+    for (const auto& l : listeners_) out.push_back(l->local_endpoint());
+    return out;
+}
+
+std::uint16_t server::port() const { return listeners_.empty() ? 0 : listeners_.front()->local_endpoint().port(); }
+
+void server::admit(asio::ip::tcp::socket socket) {
+    asio::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec || stopping_) {
+        socket.close(ec);
+        return;
+    }
+    const std::string ip = host_of(remote).to_string();
+    const std::string address = to_string(asio::ip::tcp::endpoint(host_of(remote), remote.port()));
+    if (sessions_.size() >= opts_.lim.max_clients) {
+        ++stats_.refused_full;
+        if (stats_.refused_full == 1 || stats_.refused_full % 1000 == 0) {
+            log_.info("limit: server full (" + std::to_string(opts_.lim.max_clients) + " clients), refused " +
+                      address + " (" + std::to_string(stats_.refused_full) + " refused so far)");
+        }
+        return turn_away(std::move(socket), "server_full", "the server is full; try again later");
+    }
+    std::size_t& from_ip = per_ip_[ip];
+    if (from_ip >= opts_.lim.max_per_ip) {
+        ++stats_.refused_per_ip;
+        if (stats_.refused_per_ip == 1 || stats_.refused_per_ip % 1000 == 0) {
+            log_.info("limit: too many connections from " + ip + ", refused " + address + " (" +
+                      std::to_string(stats_.refused_per_ip) + " refused so far)");
+        }
+        return turn_away(std::move(socket), "too_many_connections",
+                         "your address has " + std::to_string(opts_.lim.max_per_ip) + " connections already");
+    }
+    ++from_ip;
+    ++stats_.accepted;
+    auto s = std::make_shared<session>(std::move(socket), chat_, log_, address,
+                                       [this, ip](session& closed) { on_closed(closed, ip); });
+    sessions_.emplace(s.get(), s);
+    log_.conn("connect " + address + " (" + std::to_string(sessions_.size()) + " clients)");
+    s->start();
+}
+
+void server::turn_away(asio::ip::tcp::socket socket, const char* code, const std::string& message) {
+    if (*refusals_lingering_ >= max_lingering_refusals) {
+        asio::error_code ec;
+        socket.close(ec);
+        return;
+    }
+    ++*refusals_lingering_;
+    auto r = std::make_shared<refusal>(std::move(socket),
+                                       std::make_shared<const std::string>(wire::error(code, message)),
+                                       [count = refusals_lingering_] { --*count; });
+    r->start(std::chrono::milliseconds(1000));
+}
+
+void server::on_closed(session& s, const std::string& ip) {
+    const auto it = per_ip_.find(ip);
+    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+    sessions_.erase(&s);
+    if (stopping_ && sessions_.empty()) finish();
+}
+
+void server::stop(std::function<void()> done) {
+    if (stopping_) return;
+    stopping_ = true;
+    done_ = std::move(done);
+    for (auto& l : listeners_) l->stop();
+    chat_.begin_shutdown();
+    log_.info("shutting down: " + std::to_string(sessions_.size()) + " clients");
+    const auto line = std::make_shared<const std::string>(
+        encode(json{{"type", "shutdown"}, {"message", "the server is shutting down"}}));
+    std::vector<std::shared_ptr<session>> all;
+    all.reserve(sessions_.size());
+    for (const auto& [raw, s] : sessions_) all.push_back(s);
+    for (const auto& s : all) s->shutdown(line);
+    if (sessions_.empty()) {
+        asio::post(io_, [this] { finish(); });
+    } else {
+        asio::co_spawn(io_, grace(), asio::detached);
+    }
+}
+
+asio::awaitable<void> server::grace() {
+    grace_timer_.expires_after(opts_.lim.shutdown_grace);
+    co_await grace_timer_.async_wait(as_tuple(use_awaitable));
+    if (finished_) co_return;
+    std::vector<std::shared_ptr<session>> left;
+    for (const auto& [raw, s] : sessions_) left.push_back(s);
+    for (const auto& s : left) s->close_now();
+    finish();
+}
+
+void server::finish() {
+    if (finished_) return;
+    finished_ = true;
+    grace_timer_.cancel();
+    log_.info("stopped");
+    if (done_) {
+        auto done = std::move(done_);
+        done();
+    }
+}
+
+}  // namespace chat

@@ -1,0 +1,80 @@
+// The whole chatd: listeners, admission control, sessions and the chat core on one io_context.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+
+#include "dispatcher.hpp"
+#include "listener.hpp"
+#include "log.hpp"
+#include "options.hpp"
+#include "session.hpp"
+
+namespace chat {
+
+class server {
+public:
+    // Counts of what the limits turned away, for tests and the log.
+    struct counters {
+        std::uint64_t accepted = 0;
+        std::uint64_t refused_full = 0;
+        std::uint64_t refused_per_ip = 0;
+    };
+
+    // Everything runs on `io` from one thread. max_clients is clamped to the open-file limit here.
+    server(asio::io_context& io, options opts);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    // Binds every address and starts accepting. Throws std::system_error (with the address in
+    // what()) when an address cannot be bound.
+    void start();
+
+    // Where the server listens, with ephemeral ports resolved.
+    std::vector<asio::ip::tcp::endpoint> endpoints() const;
+    std::uint16_t port() const;
+
+    // Graceful stop: stop accepting, send every client a shutdown frame, flush for at most
+    // shutdown_grace, close what is left, then call `done` (on the io_context). Idempotent.
+    void stop(std::function<void()> done = {});
+    bool stopped() const { return finished_; }
+
+    std::size_t session_count() const { return sessions_.size(); }
+    const dispatcher& chat() const { return chat_; }
+    const limits& bounds() const { return opts_.lim; }
+    const counters& stats() const { return stats_; }
+
+private:
+    void admit(asio::ip::tcp::socket socket);
+    void turn_away(asio::ip::tcp::socket socket, const char* code, const std::string& message);
+    void on_closed(session& s, const std::string& ip);
+    void finish();
+    asio::awaitable<void> grace();
+
+    asio::io_context& io_;
+    options opts_;
+    logger log_;
+    dispatcher chat_;
+    std::vector<std::shared_ptr<listener>> listeners_;
+    std::unordered_map<session*, std::shared_ptr<session>> sessions_;
+    std::map<std::string, std::size_t> per_ip_;
+    asio::steady_timer grace_timer_;
+    std::function<void()> done_;
+    counters stats_;
+    // Shared with refusals, which may outlive the server in coroutine frames.
+    std::shared_ptr<std::size_t> refusals_lingering_ = std::make_shared<std::size_t>(0);
+    bool stopping_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace chat

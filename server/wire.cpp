@@ -1,0 +1,123 @@
+#include "wire.hpp"
+
+#include <charconv>
+
+#include "utf8.hpp"
+
+namespace chat::wire {
+
+namespace {
+
+constexpr std::string_view history_false = "\"history\":false}\n";
+constexpr std::string_view history_true = "\"history\":true}\n";
+
+void append_int(std::string& out, std::int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+void append_uint(std::string& out, std::uint64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+void append_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t run = 0;  // start of the bytes not yet copied
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out += '"';
+}
+
+std::string message(std::uint64_t id, std::string_view room, std::string_view from, std::int64_t ts,
+                    std::string_view text, bool action) {
+    std::string out;
+    out.reserve(96 + room.size() + from.size() + text.size());
+    out += "{\"type\":\"message\",\"id\":";
+    append_uint(out, id);
+    out += ",\"room\":";
+    append_string(out, room);
+    out += ",\"from\":";
+    append_string(out, from);
+    out += ",\"ts\":";
+    append_int(out, ts);
+    out += ",\"text\":";
+    append_string(out, text);
+    out += action ? ",\"action\":true," : ",\"action\":false,";
+    out += history_false;
+    return out;
+}
+
+std::string as_history(const std::string& live_line) {
+    std::string out;
+    out.reserve(live_line.size());
+    out.append(live_line, 0, live_line.size() - history_false.size());
+    out += history_true;
+    return out;
+}
+
+std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std::int64_t ts,
+               std::string_view text, bool action) {
+    std::string out;
+    out.reserve(96 + from.size() + to.size() + text.size());
+    out += "{\"type\":\"pm\",\"id\":";
+    append_uint(out, id);
+    out += ",\"from\":";
+    append_string(out, from);
+    out += ",\"to\":";
+    append_string(out, to);
+    out += ",\"ts\":";
+    append_int(out, ts);
+    out += ",\"text\":";
+    append_string(out, text);
+    out += action ? ",\"action\":true}\n" : ",\"action\":false}\n";
+    return out;
+}
+
+std::string error(std::string_view code, std::string_view message, std::string_view about,
+                  std::string_view room, std::string_view nick) {
+    json j = {{"type", "error"}, {"code", code}, {"message", message}};
+    if (!about.empty()) j["about"] = about;
+    if (!room.empty()) j["room"] = room;
+    if (!nick.empty()) j["nick"] = nick;
+    return encode(j);
+}
+
+std::string clip(std::string_view s, std::size_t max) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const std::size_t start = i;
+        const char32_t cp = utf8::decode(s, i);
+        const bool malformed = cp == utf8::replacement && i - start == 1;
+        if (malformed || utf8::is_control(cp) || utf8::is_invisible(cp)) continue;
+        if (out.size() + (i - start) > max) break;
+        out.append(s.data() + start, i - start);
+    }
+    return out;
+}
+
+}  // namespace chat::wire

@@ -1,0 +1,39 @@
+// Encoders for the frames chatd sends; the per-message frames are hand-written because they are hot.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocol.hpp"
+
+namespace chat::wire {
+
+// Appends `s` as a JSON string literal. `s` must be valid UTF-8 (everything relayed was decoded from
+// validated JSON); only '"', '\\' and C0 controls need escaping.
+void append_string(std::string& out, std::string_view s);
+
+// {"type":"message",...,"history":false} with its '\n'. The line always ends in `"history":false}\n`
+// so the history copy can be derived without re-encoding (see as_history).
+std::string message(std::uint64_t id, std::string_view room, std::string_view from, std::int64_t ts,
+                    std::string_view text, bool action);
+
+// The same message line with "history":true.
+std::string as_history(const std::string& live_line);
+
+std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std::int64_t ts,
+               std::string_view text, bool action);
+
+// An error frame; `about`, `room` and `nick` are left out when empty.
+std::string error(std::string_view code, std::string_view message, std::string_view about = {},
+                  std::string_view room = {}, std::string_view nick = {});
+inline std::string error(const wire_error& e, std::string_view about = {}, std::string_view room = {},
+                         std::string_view nick = {}) {
+    return error(e.code, e.message, about, room, nick);
+}
+
+// At most `max` bytes of `s`, cut on a code-point boundary, with control and invisible characters
+// dropped: for free-form reasons that are relayed to others.
+std::string clip(std::string_view s, std::size_t max);
+
+}  // namespace chat::wire
