@@ -93,6 +93,12 @@ struct model {
     std::deque<pending_line> pending;
     std::uint64_t next_local_id = 1;
 
+    // The server refuses frames past its rate limit, so typed lines are paced to stay under it:
+    // a token bucket like the server's, a little slower. `clock` gives steady milliseconds.
+    double tokens = 8;
+    std::int64_t tokens_at = 0;
+    std::int64_t (*clock)() = nullptr;
+
     input_line input;
     chat::limits lim;             // from welcome.limits
     std::size_t max_lines = 5000; // per window

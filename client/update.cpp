@@ -76,7 +76,7 @@ std::string alternative_nick(const model& m) {
     return base + std::string(std::min(tail, max - base.size()), '_');
 }
 
-void flush_pending(model& m, effects& fx, std::size_t budget);
+void flush_pending(model& m, effects& fx);
 
 void on_welcome(model& m, const json& body, effects& fx) {
     const std::string instance = text_of(body, "instance");
@@ -123,9 +123,10 @@ void on_welcome(model& m, const json& body, effects& fx) {
         ++joins;
     }
     add_line(m, current_window(m), make_line(kind::info, "reconnected to " + m.server + " as " + m.nick));
-    // Keep under the burst so the rejoin and the first pending lines are not refused.
-    const auto burst = static_cast<std::size_t>(std::max(1.0, m.lim.burst));
-    flush_pending(m, fx, burst > joins + 2 ? burst - joins - 2 : 1);
+    // The rejoins count against the rate limit; pending lines follow as the budget allows.
+    m.tokens = std::max(1.0, m.lim.burst - 2) - static_cast<double>(joins);
+    m.tokens_at = model_now(m);
+    flush_pending(m, fx);
 }
 
 void on_joined(model& m, const json& body) {
@@ -351,11 +352,10 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     // ping is answered by the network thread; pong and unknown types need nothing here.
 }
 
-void flush_pending(model& m, effects& fx, std::size_t budget) {
-    while (budget > 0 && !m.pending.empty()) {
+void flush_pending(model& m, effects& fx) {
+    while (!m.pending.empty() && take_token(m)) {
         pending_line p = std::move(m.pending.front());
         m.pending.pop_front();
-        --budget;
         // The server echoes the message; the pending copy goes so it is not shown twice.
         for (auto& w : m.windows) {
             std::erase_if(w.lines, [&](const chat_line& l) { return l.local_id == p.local_id; });
@@ -374,9 +374,28 @@ std::int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-bool needs_tick(const model& m) {
-    return m.state == conn_state::waiting || (m.state == conn_state::online && !m.pending.empty());
+std::int64_t model_now(const model& m) { return m.clock != nullptr ? m.clock() : steady_ms(); }
+
+bool take_token(model& m) {
+    const std::int64_t now = model_now(m);
+    // Slightly under the server's rate and burst, so its bucket never runs dry because of us.
+    const double rate = m.lim.rate > 0 ? m.lim.rate * 0.8 : 1000.0;
+    const double cap = std::max(1.0, m.lim.burst - 2);
+    if (m.tokens_at == 0) m.tokens_at = now;
+    m.tokens = std::min(cap, m.tokens + static_cast<double>(now - m.tokens_at) * rate / 1000.0);
+    m.tokens_at = now;
+    if (m.tokens < 1.0) return false;
+    m.tokens -= 1.0;
+    return true;
 }
+
+int tick_interval(const model& m) {
+    if (m.state == conn_state::online && !m.pending.empty()) return 100;
+    if (m.state == conn_state::waiting) return 1000;
+    return -1;
+}
+
+bool needs_tick(const model& m) { return tick_interval(m) >= 0; }
 
 window& current_window(model& m) { return m.windows.empty() ? m.status : m.windows[m.current]; }
 const window& current_window(const model& m) { return m.windows.empty() ? m.status : m.windows[m.current]; }
@@ -436,7 +455,7 @@ void on_event(model& m, const net_event& ev, effects& fx) {
 
 void on_tick(model& m, effects& fx) {
     if (m.state != conn_state::online || m.pending.empty()) return;
-    flush_pending(m, fx, static_cast<std::size_t>(std::max(1.0, m.lim.rate - 1)));
+    flush_pending(m, fx);
 }
 
 }  // namespace chat::client

@@ -37,7 +37,13 @@ void add_info(model& m, std::string text, chat_line::kind k = chat_line::kind::i
 // Steady-clock milliseconds, for the reconnect countdown.
 std::int64_t steady_ms();
 
-// True while the UI needs a 1 s tick: a reconnect countdown, or pending lines to send.
+// How long the UI may sleep before on_tick is due: -1 (no tick needed: idle), else milliseconds.
+// Ticks run only during a reconnect countdown or while paced lines wait.
+int tick_interval(const model& m);
 bool needs_tick(const model& m);
+
+// Takes one token of the outgoing rate budget; false when the line must wait.
+bool take_token(model& m);
+std::int64_t model_now(const model& m);
 
 }  // namespace chat::client

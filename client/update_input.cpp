@@ -16,6 +16,11 @@ using kind = chat_line::kind;
 
 void send(effects& fx, const json& frame) { fx.frames.push_back(chat::encode(frame)); }
 
+// join, part, nick and topic count against the server's rate limit too.
+void charge(model& m) {
+    if (!take_token(m)) m.tokens -= 1.0;
+}
+
 // Shows why a line cannot go out, before the server would refuse it.
 bool text_ok(model& m, const std::string& text) {
     if (auto err = chat::check_text(text, m.lim)) {
@@ -28,12 +33,13 @@ bool text_ok(model& m, const std::string& text) {
 // Sends a message to a room or a conversation, or keeps it for later while offline.
 void send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
     if (!text_ok(m, text)) return;
-    if (m.state == conn_state::online && m.pending.empty()) {
+    if (m.state == conn_state::online && m.pending.empty() && take_token(m)) {
         if (query) send(fx, {{"type", "pm"}, {"to", target}, {"text", text}, {"action", action}});
         else send(fx, {{"type", "say"}, {"room", target}, {"text", text}, {"action", action}});
         return;
     }
-    // Offline, or older lines still wait: keep it (bounded) and show it marked as pending.
+    // Offline, older lines still wait, or typed faster than the server accepts (a paste): keep it
+    // (bounded) and show it marked as pending until it goes out.
     pending_line p{m.next_local_id++, target, query, action, text};
     chat_line l = make_line(kind::pending, chat::utf8::sanitize(text));
     l.from = m.nick;
@@ -74,6 +80,7 @@ void do_part(model& m, effects& fx, const command& c) {
         if (auto i = find_window(m, room)) close_window(m, *i);
         return;
     }
+    charge(m);
     json f = {{"type", "part"}, {"room", room}};
     if (!reason.empty()) f["reason"] = reason;
     send(fx, f);
@@ -133,6 +140,7 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             return;
         }
         m.switch_on_join.push_back(chat::fold(c.target));
+        charge(m);
         send(fx, {{"type", "join"}, {"room", c.target}});
         return;
     case k::part:
@@ -157,6 +165,7 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             if (c.what == k::who) {
                 send(fx, {{"type", "who"}, {"room", room}});
             } else {
+                if (c.has_text) charge(m);
                 json f = {{"type", "topic"}, {"room", room}};
                 if (c.has_text) f["topic"] = c.text;
                 send(fx, f);
@@ -173,6 +182,7 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             add_info(m, "you will be " + c.target + " when the connection is back");
             return;
         }
+        charge(m);
         send(fx, {{"type", "nick"}, {"nick", c.target}});
         return;
     case k::win:

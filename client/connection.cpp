@@ -1,0 +1,255 @@
+#include "connection.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+
+#include <algorithm>
+
+#include "framing.hpp"
+#include "protocol.hpp"
+#include "utf8.hpp"
+
+namespace chat::client {
+
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+connection::connection(connection_config cfg, event_queue& events)
+    : cfg_(std::move(cfg)),
+      events_(events),
+      write_wake_(io_),
+      backoff_timer_(io_),
+      close_timer_(io_),
+      reconnect_(cfg_.reconnect),
+      rng_(std::random_device{}()) {}
+
+connection::~connection() { stop(); }
+
+void connection::start() {
+    if (started_.exchange(true)) return;
+    asio::co_spawn(io_, run(), asio::detached);
+    thread_ = std::thread([this] {
+        io_.run();
+        finished_.set_value();
+    });
+}
+
+void connection::emit(net_event::kind k, std::string text, std::int64_t number) {
+    net_event ev;
+    ev.what = k;
+    ev.text = std::move(text);
+    ev.number = number;
+    events_.push(std::move(ev));
+}
+
+void connection::send(std::string frame) {
+    asio::post(io_, [this, f = std::move(frame)]() mutable { do_send(std::move(f)); });
+}
+
+void connection::do_send(std::string frame) {
+    if (!session_up_ || closing_) return;
+    // A server that stopped reading must not make us hold unbounded data.
+    if (out_bytes_ + frame.size() > cfg_.max_send_bytes) return;
+    out_bytes_ += frame.size();
+    out_.push_back(std::move(frame));
+    write_wake_.cancel();
+}
+
+void connection::close(std::string last_frame, std::chrono::milliseconds grace) {
+    asio::post(io_, [this, f = std::move(last_frame), grace]() mutable {
+        do_send(std::move(f));
+        closing_ = true;
+        backoff_timer_.cancel();
+        if (!session_up_) {
+            stopping_ = true;
+            if (socket_ != nullptr) {
+                std::error_code ignored;
+                socket_->close(ignored);
+            }
+            return;
+        }
+        // The server closes after quit; if it does not within the grace period, we do.
+        close_timer_.expires_after(grace);
+        close_timer_.async_wait([this](std::error_code ec) {
+            if (!ec && socket_ != nullptr) {
+                std::error_code ignored;
+                socket_->close(ignored);
+            }
+        });
+    });
+}
+
+void connection::stop() {
+    if (stopped_ || !started_) return;
+    stopped_ = true;
+    asio::post(io_, [this] {
+        stopping_ = true;
+        backoff_timer_.cancel();
+        close_timer_.cancel();
+        write_wake_.cancel();
+        if (socket_ != nullptr) {
+            std::error_code ignored;
+            socket_->close(ignored);
+        }
+    });
+    // Normally run() finishes at once; stopping the context is the backstop for a slow resolver.
+    if (thread_.joinable()) {
+        if (finished_.get_future().wait_for(std::chrono::seconds(2)) != std::future_status::ready) io_.stop();
+        thread_.join();
+    }
+}
+
+std::chrono::milliseconds connection::next_backoff() {
+    // 0.5 s doubling to the cap, each wait drawn from [d/2, d] so a restarted server is not hit
+    // by every client at the same instant.
+    const int shift = std::min(attempt_, 16);
+    const auto full = std::min<long long>(cfg_.backoff_first.count() << shift, cfg_.backoff_max.count());
+    ++attempt_;
+    std::uniform_int_distribution<long long> pick(full / 2, full);
+    return std::chrono::milliseconds(pick(rng_));
+}
+
+asio::awaitable<void> connection::run() {
+    const std::string where = cfg_.host.find(':') != std::string::npos
+                                  ? "[" + cfg_.host + "]:" + std::to_string(cfg_.port)
+                                  : cfg_.host + ":" + std::to_string(cfg_.port);
+    tcp::resolver resolver(io_);
+    while (!stopping_ && !closing_) {
+        emit(net_event::kind::connecting, where);
+        std::string reason;
+        auto [rec, results] = co_await resolver.async_resolve(cfg_.host, std::to_string(cfg_.port), use_tuple);
+        if (stopping_) break;
+        if (rec) {
+            reason = "cannot resolve " + cfg_.host + ": " + rec.message();
+        } else {
+            tcp::socket sock(io_);
+            socket_ = &sock;
+            auto [cec, ep] = co_await asio::async_connect(sock, results, use_tuple);
+            socket_ = nullptr;
+            if (stopping_ || closing_) break;
+            if (cec) {
+                reason = "cannot connect to " + where + ": " + cec.message();
+            } else {
+                std::error_code ignored;
+                sock.set_option(tcp::no_delay(true), ignored);
+                reason = co_await run_session(sock);
+            }
+        }
+        emit(net_event::kind::disconnected, chat::utf8::sanitize(reason));
+        if (stopping_ || closing_ || !reconnect_) break;
+        if (welcomed_) attempt_ = 0;
+        welcomed_ = false;
+        const auto wait = next_backoff();
+        emit(net_event::kind::reconnect_wait, {}, wait.count());
+        backoff_timer_.expires_after(wait);
+        co_await backoff_timer_.async_wait(use_tuple);
+    }
+    emit(net_event::kind::closed);
+    io_.stop();
+}
+
+asio::awaitable<std::string> connection::run_session(tcp::socket& sock) {
+    socket_ = &sock;
+    session_up_ = true;
+    out_.clear();
+    out_bytes_ = 0;
+    last_rx_ = std::chrono::steady_clock::now();
+    emit(net_event::kind::connected);
+    // Whichever loop ends first (EOF, error, dead link) ends the others.
+    auto result = co_await (read_loop(sock) || write_loop(sock) || keepalive_loop(sock));
+    socket_ = nullptr;
+    session_up_ = false;
+    std::error_code ignored;
+    sock.close(ignored);
+    std::string reason;
+    std::visit([&](const std::string& r) { reason = r; }, result);
+    co_return reason;
+}
+
+asio::awaitable<std::string> connection::read_loop(tcp::socket& sock) {
+    chat::line_splitter splitter(cfg_.max_frame);
+    std::string buf(8192, '\0');
+    std::string line;
+    for (;;) {
+        auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
+        if (ec) {
+            if (ec == asio::error::eof) co_return closing_ ? "closed" : "the server closed the connection";
+            co_return ec.message();
+        }
+        last_rx_ = std::chrono::steady_clock::now();
+        splitter.feed(std::string_view(buf.data(), n));
+        for (;;) {
+            const auto st = splitter.next(line);
+            if (st == chat::line_splitter::status::need_more) break;
+            if (st == chat::line_splitter::status::too_long) {
+                emit(net_event::kind::garbled, "a line from the server is longer than " + std::to_string(cfg_.max_frame) + " bytes");
+                co_return "the server sent a frame that is too long";
+            }
+            on_line(line);
+        }
+    }
+}
+
+void connection::on_line(std::string_view line) {
+    auto r = chat::decode(line, cfg_.max_depth);
+    if (!r) {
+        emit(net_event::kind::garbled, chat::utf8::sanitize(r.error.code + ": " + r.error.message));
+        return;
+    }
+    chat::frame& f = *r.value;
+    if (f.type == "ping") {
+        json pong = {{"type", "pong"}};
+        if (auto it = f.body.find("token"); it != f.body.end() && (it->is_number_integer() || it->is_string())) {
+            pong["token"] = *it;
+        }
+        do_send(chat::encode(pong));
+        return;
+    }
+    if (f.type == "pong") return;
+    if (f.type == "welcome") {
+        welcomed_ = true;
+        reconnect_ = true;
+    }
+    net_event ev;
+    ev.what = net_event::kind::frame;
+    ev.body = std::move(f);
+    events_.push(std::move(ev));
+}
+
+asio::awaitable<std::string> connection::write_loop(tcp::socket& sock) {
+    for (;;) {
+        while (!out_.empty()) {
+            std::string frame = std::move(out_.front());
+            out_.pop_front();
+            out_bytes_ -= frame.size();
+            auto [ec, n] = co_await asio::async_write(sock, asio::buffer(frame), use_tuple);
+            if (ec) co_return ec.message();
+        }
+        write_wake_.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await write_wake_.async_wait(use_tuple);
+        if (stopping_) co_return "stopped";
+    }
+}
+
+asio::awaitable<std::string> connection::keepalive_loop(tcp::socket&) {
+    asio::steady_timer timer(io_);
+    for (;;) {
+        timer.expires_at(last_rx_ + cfg_.ping_idle);
+        auto [ec] = co_await timer.async_wait(use_tuple);
+        if (ec) co_return "stopped";
+        if (std::chrono::steady_clock::now() < last_rx_ + cfg_.ping_idle) continue;
+        // Silence: only an application ping tells a hung server from a quiet one.
+        const auto asked = std::chrono::steady_clock::now();
+        do_send(chat::encode({{"type", "ping"}, {"token", ++ping_token_}}));
+        timer.expires_after(cfg_.ping_timeout);
+        auto [ec2] = co_await timer.async_wait(use_tuple);
+        if (ec2) co_return "stopped";
+        if (last_rx_ < asked) {
+            co_return "no answer from the server for " +
+                      std::to_string((cfg_.ping_idle + cfg_.ping_timeout).count() / 1000) + " s";
+        }
+    }
+}
+
+}  // namespace chat::client

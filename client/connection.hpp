@@ -1,0 +1,89 @@
+// The network thread: owns the socket and its io_context, connects and reconnects with backoff,
+// turns server lines into events for the UI, keeps the link alive with pings.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+
+#include <asio.hpp>
+
+#include "event_queue.hpp"
+#include "limits.hpp"
+
+namespace chat::client {
+
+struct connection_config {
+    std::string host;
+    std::uint16_t port = 7667;
+    std::size_t max_frame = 16 * 1024;
+    std::size_t max_depth = 8;
+    std::size_t max_send_bytes = 1024 * 1024;  // outgoing frames queued before new ones are refused
+    std::chrono::milliseconds ping_idle{60'000};
+    std::chrono::milliseconds ping_timeout{30'000};
+    std::chrono::milliseconds backoff_first{500};
+    std::chrono::milliseconds backoff_max{30'000};
+    bool reconnect = true;  // false: report the first failure and stop (used before the first welcome)
+};
+
+class connection {
+public:
+    connection(connection_config cfg, event_queue& events);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    void start();
+    // From the UI thread: queue one encoded frame. Dropped when not connected (the UI keeps
+    // lines typed while offline itself).
+    void send(std::string frame);
+    // From the UI thread: send a last frame (quit) and stop once the server closes or after
+    // `grace`. A `closed` event follows.
+    void close(std::string last_frame, std::chrono::milliseconds grace);
+    // Stops the thread now and joins it. Safe to call twice.
+    void stop();
+
+private:
+    asio::awaitable<void> run();
+    asio::awaitable<std::string> run_session(asio::ip::tcp::socket& sock);
+    asio::awaitable<std::string> read_loop(asio::ip::tcp::socket& sock);
+    asio::awaitable<std::string> write_loop(asio::ip::tcp::socket& sock);
+    asio::awaitable<std::string> keepalive_loop(asio::ip::tcp::socket& sock);
+    void do_send(std::string frame);
+    void on_line(std::string_view line);
+    void emit(net_event::kind k, std::string text = {}, std::int64_t number = 0);
+    std::chrono::milliseconds next_backoff();
+
+    connection_config cfg_;
+    event_queue& events_;
+    asio::io_context io_;
+    std::thread thread_;
+    std::atomic<bool> started_{false};
+    bool stopped_ = false;  // UI side: stop() already ran
+    std::promise<void> finished_;
+
+    // Owned by the network thread.
+    asio::ip::tcp::socket* socket_ = nullptr;  // the socket being connected or in session, if any
+    bool session_up_ = false;
+    asio::steady_timer write_wake_;
+    asio::steady_timer backoff_timer_;
+    asio::steady_timer close_timer_;
+    std::deque<std::string> out_;
+    std::size_t out_bytes_ = 0;
+    bool closing_ = false;
+    bool stopping_ = false;
+    bool welcomed_ = false;  // this session got a welcome
+    bool reconnect_;         // set by the first welcome when the config starts without it
+    int attempt_ = 0;
+    std::chrono::steady_clock::time_point last_rx_;
+    std::int64_t ping_token_ = 0;
+    std::minstd_rand rng_;
+};
+
+}  // namespace chat::client

@@ -1,0 +1,61 @@
+#include "format.hpp"
+
+#include <ctime>
+
+#include "protocol.hpp"
+
+namespace chat::client {
+
+std::string clock_text(std::int64_t utc_ms) {
+    const std::time_t secs = static_cast<std::time_t>(utc_ms / 1000);
+    std::tm local{};
+    localtime_r(&secs, &local);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%H:%M:%S", &local);
+    return buf;
+}
+
+int nick_colour(std::string_view nick, int slots) {
+    if (slots <= 0) return 0;
+    // FNV-1a: cheap and stable across runs and machines, unlike std::hash.
+    std::uint32_t h = 2166136261u;
+    for (char c : chat::fold(nick)) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 16777619u;
+    }
+    return static_cast<int>(h % static_cast<std::uint32_t>(slots));
+}
+
+std::string plain_body(const printed_line& p) {
+    using k = chat_line::kind;
+    const chat_line& l = p.line;
+    const std::string where = p.query || p.window.empty() ? std::string() : p.window + " ";
+    switch (l.what) {
+    case k::message:
+        return where + "<" + l.from + "> " + l.text;
+    case k::action:
+        return where + "* " + l.from + " " + l.text;
+    case k::pm:
+        if (l.action) return "[pm] * " + l.from + " -> " + l.to + ": " + l.text;
+        return "[pm] <" + l.from + " -> " + l.to + "> " + l.text;
+    case k::notice:
+    case k::info:
+        return where + "-- " + l.text;
+    case k::error:
+        return "error: " + l.text;
+    case k::pending:
+    case k::unsent: {
+        const std::string tag = l.what == k::pending ? " (pending)" : " (unsent)";
+        if (p.query) return "[pm] <" + l.from + " -> " + p.window + "> " + l.text + tag;
+        return where + (l.action ? "* " + l.from + " " : "<" + l.from + "> ") + l.text + tag;
+    }
+    }
+    return l.text;
+}
+
+std::string plain_text(const printed_line& p) {
+    if (p.line.what == chat_line::kind::error) return plain_body(p);
+    return clock_text(p.line.ts) + " " + plain_body(p);
+}
+
+}  // namespace chat::client

@@ -1,0 +1,25 @@
+// Text shared by both faces of the client: local-time stamps, nick colours, and the one-line form
+// of a chat line used by line mode.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "model.hpp"
+
+namespace chat::client {
+
+// "HH:MM:SS" in local time.
+std::string clock_text(std::int64_t utc_ms);
+
+// A stable colour slot in [0, slots) for a nick (case-insensitive), the same on every run.
+int nick_colour(std::string_view nick, int slots);
+
+// The line as line mode prints it, without the time: "#lobby <alice> hi", "[pm] <bob -> alice> psst".
+std::string plain_body(const printed_line& p);
+
+// plain_body with the local time in front, or "error: ..." for errors.
+std::string plain_text(const printed_line& p);
+
+}  // namespace chat::client

@@ -1,0 +1,74 @@
+#include "keys.hpp"
+
+namespace chat::client {
+
+bool on_key(model& m, const key& k, std::size_t page_rows, effects& fx, bool& redraw_all) {
+    using t = key::type;
+    input_line& in = m.input;
+    const long page = static_cast<long>(page_rows > 2 ? page_rows - 2 : 1);
+    switch (k.what) {
+    case t::character:
+        in.insert(k.cp);
+        break;
+    case t::enter: {
+        const std::string line = in.submit();
+        on_submit(m, line, fx);
+        // Sending a line means the user wants to see the conversation's end again.
+        current_window(m).scroll = 0;
+        return !fx.quit_frame.empty();
+    }
+    case t::backspace: in.backspace(); break;
+    case t::del: in.erase(); break;
+    case t::left: in.left(); break;
+    case t::right: in.right(); break;
+    case t::home: in.home(); break;
+    case t::end: in.end(); break;
+    case t::up: in.history_up(); break;
+    case t::down: in.history_down(); break;
+    case t::page_up: scroll_by(m, page); break;
+    case t::page_down: scroll_by(m, -page); break;
+    case t::tab: next_window(m, 1); break;
+    case t::function:
+        if (k.cp >= 1 && k.cp <= 12) switch_to(m, k.cp - 1);
+        break;
+    case t::alt:
+        if (k.cp >= U'1' && k.cp <= U'9') switch_to(m, k.cp - U'1');
+        else if (k.cp == U'0') switch_to(m, 9);
+        else if (k.cp == U'n' || k.cp == U'N') next_window(m, 1);
+        else if (k.cp == U'p' || k.cp == U'P') next_window(m, -1);
+        break;
+    case t::ctrl:
+        switch (k.cp) {
+        case U'a': in.home(); break;
+        case U'e': in.end(); break;
+        case U'b': in.left(); break;
+        case U'f': in.right(); break;
+        case U'h': in.backspace(); break;
+        case U'w': in.erase_word(); break;
+        case U'u': in.erase_to_start(); break;
+        case U'n': next_window(m, 1); break;
+        case U'p': next_window(m, -1); break;
+        case U'l': redraw_all = true; break;
+        case U'c':
+            on_submit(m, "/quit", fx);
+            return true;
+        case U'd':
+            if (in.empty()) {
+                on_submit(m, "/quit", fx);
+                return true;
+            }
+            in.erase();
+            break;
+        default: break;
+        }
+        break;
+    case t::resize:
+        redraw_all = true;
+        break;
+    case t::none:
+        break;
+    }
+    return false;
+}
+
+}  // namespace chat::client

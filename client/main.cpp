@@ -1,0 +1,155 @@
+// chat: a terminal client for chatd. Connects and registers first, then opens the full screen (or
+// line mode when not on a terminal), with a network thread feeding the UI thread through a queue.
+#include <poll.h>
+#include <unistd.h>
+
+#include <clocale>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+#include "driver.hpp"
+#include "event_queue.hpp"
+#include "keys.hpp"
+#include "model.hpp"
+#include "options.hpp"
+#include "plain.hpp"
+#include "protocol.hpp"
+#include "signals.hpp"
+#include "terminal.hpp"
+#include "update.hpp"
+#include "utf8.hpp"
+#include "view.hpp"
+
+using namespace chat::client;
+
+namespace {
+
+constexpr std::size_t queue_capacity = 8192;
+constexpr std::size_t batch_size = 512;  // events handled between two looks at the keyboard
+
+// Runs the full-screen UI until the user quits or a stop signal; returns the exit status.
+int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
+    terminal t;
+    if (!t.open()) {
+        std::fprintf(stderr, "chat: cannot use this terminal; try --plain\n");
+        return 1;
+    }
+    std::string quit_frame;
+    bool more = false;
+    bool dirty = true;
+    while (quit_frame.empty()) {
+        if (dirty) {
+            draw(m, t);
+            dirty = false;
+        }
+        pollfd fds[3] = {{0, POLLIN, 0}, {q.wake_fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}};
+        // Asleep until a key, an event or a signal; a timeout only while something counts down.
+        const int timeout = more ? 0 : tick_interval(m);
+        const int n = ::poll(fds, 3, timeout);
+        if (n < 0) continue;
+        if ((fds[2].revents & POLLIN) != 0) {
+            bool resized = false;
+            if (drain_signals(signal_fd, resized)) {
+                effects fx;
+                on_submit(m, "/quit", fx);
+                quit_frame = fx.quit_frame;
+                break;
+            }
+            if (resized) {
+                t.resize();
+                t.clear_all();
+                dirty = true;
+            }
+        }
+        if ((fds[0].revents & (POLLHUP | POLLERR)) != 0 && (fds[0].revents & POLLIN) == 0) {
+            effects fx;
+            on_submit(m, "/quit", fx);
+            quit_frame = fx.quit_frame;
+            break;
+        }
+        key k;
+        while (quit_frame.empty() && t.read_key(k)) {
+            effects fx;
+            bool redraw_all = false;
+            if (on_key(m, k, pane_rows(t.rows()), fx, redraw_all)) quit_frame = fx.quit_frame;
+            apply(fx, conn);
+            if (redraw_all) {
+                if (k.what == key::type::resize) t.resize();
+                t.clear_all();
+            }
+            dirty = true;
+        }
+        // Events in batches, so a flood cannot keep the keyboard waiting; one redraw per batch.
+        if ((fds[1].revents & POLLIN) != 0 || more) {
+            const bool closed = drain_events(m, q, conn, batch_size, more);
+            dirty = true;
+            if (closed) break;
+        }
+        effects tick;
+        on_tick(m, tick);
+        apply(tick, conn);
+        if (needs_tick(m) || !tick.frames.empty()) dirty = true;
+    }
+    if (!quit_frame.empty()) {
+        draw(m, t);
+        finish_session(m, q, conn, quit_frame, std::chrono::seconds(1));
+    } else {
+        conn.stop();
+    }
+    t.close();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::setlocale(LC_ALL, "");
+    std::string error;
+    const auto opts = parse_options(std::vector<std::string>(argv + 1, argv + argc), error);
+    if (!opts) {
+        std::fprintf(stderr, "chat: %s\n%s", chat::utf8::sanitize(error).c_str(), usage_text());
+        return 2;
+    }
+    if (opts->help) {
+        std::fputs(usage_text(), stdout);
+        return 0;
+    }
+    if (opts->version) {
+        std::printf("chat %s\n", CHAT_VERSION);
+        return 0;
+    }
+    chat::limits lim;
+    if (auto err = chat::check_nick(opts->nick, lim)) {
+        std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(err->message).c_str());
+        return 2;
+    }
+    const bool plain = opts->plain || !::isatty(0) || !::isatty(1);
+    const int signal_fd = install_signal_pipe();
+
+    model m;
+    m.line_mode = plain;
+    m.wanted_nick = opts->nick;
+    m.address = (opts->host.find(':') != std::string::npos ? "[" + opts->host + "]" : opts->host) + ":" +
+                std::to_string(opts->port);
+
+    event_queue q(queue_capacity);
+    connection_config cfg;
+    cfg.host = opts->host;
+    cfg.port = opts->port;
+    cfg.ping_idle = opts->ping_idle;
+    cfg.ping_timeout = opts->ping_timeout;
+    cfg.backoff_max = opts->backoff_max;
+    cfg.reconnect = false;  // until the first welcome: a failure at start is reported, not retried
+    connection conn(cfg, q);
+
+    // Connect and register before any screen is drawn, so a failure is one clean line.
+    if (!start_session(m, q, conn, signal_fd, std::chrono::seconds(15), error)) {
+        conn.stop();
+        std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(error).c_str());
+        return 1;
+    }
+    if (plain) return run_plain(m, q, conn, signal_fd);
+    return run_screen(m, q, conn, signal_fd);
+}

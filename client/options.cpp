@@ -1,0 +1,142 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace chat::client {
+
+namespace {
+
+bool parse_port(std::string_view s, std::uint16_t& out) {
+    unsigned value = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || p != s.data() + s.size() || value == 0 || value > 65535) return false;
+    out = static_cast<std::uint16_t>(value);
+    return true;
+}
+
+bool parse_seconds(const std::string& s, std::chrono::milliseconds& out) {
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(s, &used);
+        if (used != s.size() || !std::isfinite(v) || v <= 0 || v > 86400) return false;
+        out = std::chrono::milliseconds(static_cast<long long>(v * 1000));
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+// Splits "host", "host:port", "[v6]" or "[v6]:port". A bare IPv6 address (two colons or more)
+// is taken whole.
+bool split_host(const std::string& arg, options& o, std::string& error) {
+    if (arg.empty()) {
+        error = "the host is empty";
+        return false;
+    }
+    if (arg.front() == '[') {
+        const auto close = arg.find(']');
+        if (close == std::string::npos) {
+            error = "missing ']' in " + arg;
+            return false;
+        }
+        o.host = arg.substr(1, close - 1);
+        const std::string rest = arg.substr(close + 1);
+        if (rest.empty()) return !o.host.empty() || (error = "the host is empty", false);
+        if (rest.front() != ':' || !parse_port(std::string_view(rest).substr(1), o.port)) {
+            error = "bad port in " + arg;
+            return false;
+        }
+        return !o.host.empty() || (error = "the host is empty", false);
+    }
+    const auto colon = arg.find(':');
+    if (colon == std::string::npos || arg.find(':', colon + 1) != std::string::npos) {
+        o.host = arg;
+        return true;
+    }
+    o.host = arg.substr(0, colon);
+    if (o.host.empty()) {
+        error = "the host is empty";
+        return false;
+    }
+    if (!parse_port(std::string_view(arg).substr(colon + 1), o.port)) {
+        error = "bad port in " + arg;
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::optional<options> parse_options(const std::vector<std::string>& args, std::string& error) {
+    options o;
+    std::vector<std::string> positional;
+    std::optional<std::uint16_t> port_flag;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= args.size()) {
+                error = a + " needs a value";
+                return false;
+            }
+            out = args[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "--help" || a == "-h") {
+            o.help = true;
+        } else if (a == "--version" || a == "-V") {
+            o.version = true;
+        } else if (a == "--plain") {
+            o.plain = true;
+        } else if (a == "--port" || a == "-p") {
+            std::uint16_t p = 0;
+            if (!value(v)) return std::nullopt;
+            if (!parse_port(v, p)) {
+                error = "bad port: " + v;
+                return std::nullopt;
+            }
+            port_flag = p;
+        } else if (a == "--ping-idle" || a == "--ping-timeout" || a == "--backoff-max") {
+            if (!value(v)) return std::nullopt;
+            auto& target = a == "--ping-idle" ? o.ping_idle : a == "--ping-timeout" ? o.ping_timeout : o.backoff_max;
+            if (!parse_seconds(v, target)) {
+                error = "bad number of seconds for " + a + ": " + v;
+                return std::nullopt;
+            }
+        } else if (a.size() > 1 && a.front() == '-' && a != "--") {
+            error = "unknown option " + a;
+            return std::nullopt;
+        } else if (a != "--") {
+            positional.push_back(a);
+        }
+    }
+    if (o.help || o.version) return o;
+    if (positional.size() != 2) {
+        error = positional.size() < 2 ? "need a host and a nick" : "too many arguments";
+        return std::nullopt;
+    }
+    if (!split_host(positional[0], o, error)) return std::nullopt;
+    if (port_flag) o.port = *port_flag;
+    o.nick = positional[1];
+    return o;
+}
+
+const char* usage_text() {
+    return "usage: chat [--port N] [--plain] <host>[:port] <nick>\n"
+           "\n"
+           "Connects to a chatd server and opens a full-screen chat. The host may be a name, an IPv4\n"
+           "address, or an IPv6 address in brackets ([::1]:7667). The default port is 7667.\n"
+           "\n"
+           "  --port N            port to connect to (overrides host:port)\n"
+           "  --plain             line mode: one line per event on stdout, stdin lines are sent\n"
+           "                      (also used when stdin or stdout is not a terminal)\n"
+           "  --ping-idle SECS    ping the server after this much silence (default 60)\n"
+           "  --ping-timeout SECS give up on the connection this long after a ping (default 30)\n"
+           "  --backoff-max SECS  longest wait between reconnect attempts (default 30)\n"
+           "  --help, --version\n"
+           "\n"
+           "Inside, type /help for commands.\n";
+}
+
+}  // namespace chat::client

@@ -1,0 +1,186 @@
+#include "terminal.hpp"
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <ncurses.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "utf8.hpp"
+
+namespace chat::client {
+
+namespace {
+
+int pair_of(style s) { return static_cast<int>(s) + 1; }
+
+attr_t attrs_of(style s) {
+    switch (s) {
+    case style::dim: return A_DIM;
+    case style::bold: return A_BOLD;
+    case style::title: return A_REVERSE;
+    case style::status: return A_REVERSE;
+    case style::status_hl: return A_REVERSE | A_BOLD;
+    case style::self: return A_BOLD;
+    case style::pending: return A_DIM;
+    case style::unsent: return A_BOLD;
+    case style::highlight: return A_BOLD;
+    default: return A_NORMAL;
+    }
+}
+
+void init_colours() {
+    if (!has_colors()) return;
+    start_color();
+    use_default_colors();
+    const short bar_bg = COLORS >= 256 ? 236 : COLOR_BLUE;
+    const short bar_fg = COLORS >= 256 ? 252 : COLOR_WHITE;
+    auto pair = [](style s, short fg, short bg) { init_pair(static_cast<short>(pair_of(s)), fg, bg); };
+    pair(style::normal, -1, -1);
+    pair(style::dim, COLORS >= 256 ? 244 : -1, -1);
+    pair(style::bold, -1, -1);
+    pair(style::title, bar_fg, bar_bg);
+    pair(style::status, bar_fg, bar_bg);
+    pair(style::status_hl, COLORS >= 256 ? 229 : COLOR_YELLOW, bar_bg);
+    pair(style::error, COLOR_RED, -1);
+    pair(style::notice, COLORS >= 256 ? 245 : COLOR_CYAN, -1);
+    pair(style::self, -1, -1);
+    pair(style::pm, COLOR_MAGENTA, -1);
+    pair(style::pending, COLORS >= 256 ? 244 : -1, -1);
+    pair(style::unsent, COLOR_RED, -1);
+    pair(style::highlight, COLOR_YELLOW, -1);
+    const short nicks[nick_styles] = {COLOR_GREEN, COLOR_YELLOW, COLOR_BLUE, COLOR_MAGENTA, COLOR_CYAN, COLOR_RED};
+    for (int i = 0; i < nick_styles; ++i) pair(static_cast<style>(static_cast<int>(style::nick0) + i), nicks[i], -1);
+}
+
+}  // namespace
+
+bool terminal::open() {
+    if (open_) return true;
+    if (newterm(nullptr, stdout, stdin) == nullptr) return false;
+    open_ = true;
+    raw();  // Ctrl-C and Ctrl-Z arrive as keys: Ctrl-C quits cleanly through the UI
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    init_colours();
+    return true;
+}
+
+void terminal::close() {
+    if (!open_) return;
+    open_ = false;
+    endwin();
+}
+
+void terminal::resize() {
+    winsize ws{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) resize_term(ws.ws_row, ws.ws_col);
+}
+
+int terminal::rows() const { return LINES < 0 ? 0 : LINES; }
+int terminal::cols() const { return COLS < 0 ? 0 : COLS; }
+
+void terminal::clear_all() { clearok(curscr, TRUE); }
+
+void terminal::erase() { ::erase(); }
+
+int terminal::put(int y, int x, std::string_view text, style s, int max_cols) {
+    if (y < 0 || x < 0 || y >= rows() || x >= cols() || max_cols <= 0) return 0;
+    max_cols = std::min(max_cols, cols() - x);
+    std::wstring out;
+    int used = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        char32_t cp = chat::utf8::decode(text, i);
+        int w = chat::utf8::width(cp);
+        // Anything unprintable that slipped through is shown as a replacement, never sent raw.
+        if (w < 0) {
+            cp = chat::utf8::replacement;
+            w = 1;
+        }
+        if (used + w > max_cols) break;
+        if (w == 0 && out.empty()) continue;  // a combining mark with nothing to sit on
+        out.push_back(static_cast<wchar_t>(cp));
+        used += w;
+    }
+    attr_set(attrs_of(s), static_cast<short>(pair_of(s)), nullptr);
+    mvaddnwstr(y, x, out.c_str(), static_cast<int>(out.size()));
+    attr_set(A_NORMAL, static_cast<short>(pair_of(style::normal)), nullptr);
+    return used;
+}
+
+void terminal::fill(int y, int x, int n, style s) {
+    if (y < 0 || x < 0 || y >= rows() || x >= cols() || n <= 0) return;
+    n = std::min(n, cols() - x);
+    attr_set(attrs_of(s), static_cast<short>(pair_of(s)), nullptr);
+    mvhline(y, x, ' ', n);
+    attr_set(A_NORMAL, static_cast<short>(pair_of(style::normal)), nullptr);
+}
+
+void terminal::place_cursor(int y, int x) {
+    if (rows() <= 0 || cols() <= 0) return;
+    move(std::clamp(y, 0, rows() - 1), std::clamp(x, 0, cols() - 1));
+}
+
+void terminal::refresh() { ::refresh(); }
+
+bool terminal::read_key(key& k) {
+    using t = key::type;
+    wint_t ch = 0;
+    const int r = get_wch(&ch);
+    if (r == ERR) return false;
+    k = key{};
+    if (r == KEY_CODE_YES) {
+        switch (ch) {
+        case KEY_LEFT: k.what = t::left; break;
+        case KEY_RIGHT: k.what = t::right; break;
+        case KEY_UP: k.what = t::up; break;
+        case KEY_DOWN: k.what = t::down; break;
+        case KEY_HOME: k.what = t::home; break;
+        case KEY_END: k.what = t::end; break;
+        case KEY_BACKSPACE: k.what = t::backspace; break;
+        case KEY_DC: k.what = t::del; break;
+        case KEY_PPAGE: k.what = t::page_up; break;
+        case KEY_NPAGE: k.what = t::page_down; break;
+        case KEY_ENTER: k.what = t::enter; break;
+        case KEY_RESIZE: k.what = t::resize; break;
+        default:
+            if (ch >= KEY_F(1) && ch <= KEY_F(12)) {
+                k.what = t::function;
+                k.cp = static_cast<char32_t>(ch - KEY_F0);
+            }
+            break;
+        }
+        return true;
+    }
+    const auto c = static_cast<char32_t>(ch);
+    if (c == U'\r' || c == U'\n') {
+        k.what = t::enter;
+    } else if (c == 0x7F || c == 0x08) {
+        k.what = t::backspace;
+    } else if (c == U'\t') {
+        k.what = t::tab;
+    } else if (c == 0x1B) {
+        // ESC followed at once by a key is Alt+key; a lone ESC does nothing.
+        wint_t next = 0;
+        if (get_wch(&next) == OK && next != 0x1B) {
+            k.what = t::alt;
+            k.cp = static_cast<char32_t>(next);
+        }
+    } else if (c < 0x20) {
+        k.what = t::ctrl;
+        k.cp = c + U'a' - 1;
+    } else {
+        k.what = t::character;
+        k.cp = c;
+    }
+    return true;
+}
+
+}  // namespace chat::client

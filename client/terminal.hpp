@@ -1,0 +1,50 @@
+// The terminal as the UI thread uses it: the only code that talks to ncurses. Everything it is
+// given to draw has been sanitised already; it still clips to the screen and never trusts widths.
+#pragma once
+
+#include <string_view>
+
+#include "keys.hpp"
+
+namespace chat::client {
+
+enum class style {
+    normal, dim, bold, title, status, status_hl, error, notice, self, pm, pending, unsent, highlight,
+    nick0, nick1, nick2, nick3, nick4, nick5,
+};
+inline constexpr int nick_styles = 6;
+
+class terminal {
+public:
+    terminal() = default;
+    ~terminal() { close(); }
+    terminal(const terminal&) = delete;
+    terminal& operator=(const terminal&) = delete;
+
+    // Takes over the screen (ncursesw, raw keys, no echo). False if the terminal cannot be used.
+    bool open();
+    // Gives the screen back; safe to call on every exit path and more than once.
+    void close();
+    bool is_open() const { return open_; }
+
+    // Re-reads the size after SIGWINCH.
+    void resize();
+    int rows() const;
+    int cols() const;
+
+    void clear_all();   // the next refresh repaints every cell (Ctrl-L)
+    void erase();
+    // Draws UTF-8 at (y, x), cut to `max_cols` columns; returns the columns used.
+    int put(int y, int x, std::string_view text, style s, int max_cols);
+    void fill(int y, int x, int n, style s);
+    void place_cursor(int y, int x);
+    void refresh();
+
+    // Reads one key without waiting; false when none is waiting.
+    bool read_key(key& k);
+
+private:
+    bool open_ = false;
+};
+
+}  // namespace chat::client

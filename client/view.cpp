@@ -1,0 +1,249 @@
+#include "view.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "format.hpp"
+#include "protocol.hpp"
+#include "update.hpp"
+#include "utf8.hpp"
+
+namespace chat::client {
+
+namespace {
+
+using kind = chat_line::kind;
+
+// A piece of a line drawn in one style.
+struct run {
+    std::string text;
+    style look;
+};
+using row = std::vector<run>;
+
+style nick_style(std::string_view nick) {
+    return static_cast<style>(static_cast<int>(style::nick0) + nick_colour(nick, nick_styles));
+}
+
+// The styled pieces of one chat line, before wrapping.
+std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
+    std::vector<run> out;
+    out.push_back({clock_text(l.ts).substr(0, 5) + " ", style::dim});
+    const style text_style = l.self ? style::self : style::normal;
+    switch (l.what) {
+    case kind::message:
+        out.push_back({"<", style::dim});
+        out.push_back({l.from, nick_style(l.from)});
+        out.push_back({"> ", style::dim});
+        out.push_back({l.text, text_style});
+        break;
+    case kind::action:
+        out.push_back({"* ", style::bold});
+        out.push_back({l.from, nick_style(l.from)});
+        out.push_back({" " + l.text, text_style});
+        break;
+    case kind::pm:
+        if (!w.query) out.push_back({"[pm] ", style::pm});
+        if (l.action) {
+            out.push_back({"* " + l.from + " " + l.text, style::pm});
+        } else if (w.query) {
+            out.push_back({"<", style::dim});
+            out.push_back({l.from, nick_style(l.from)});
+            out.push_back({"> ", style::dim});
+            out.push_back({l.text, text_style});
+        } else {
+            out.push_back({"<" + l.from + " -> " + l.to + "> ", style::pm});
+            out.push_back({l.text, text_style});
+        }
+        break;
+    case kind::notice:
+        out.push_back({"-- " + l.text, style::notice});
+        break;
+    case kind::info:
+        out.push_back({l.text, style::normal});
+        break;
+    case kind::error:
+        out.push_back({"! " + l.text, style::error});
+        break;
+    case kind::pending:
+        out.push_back({"<" + l.from + "> " + (l.action ? "* " : "") + l.text, style::pending});
+        out.push_back({m.state == conn_state::online ? "  (sending)" : "  (pending)", style::pending});
+        break;
+    case kind::unsent:
+        out.push_back({"<" + l.from + "> " + (l.action ? "* " : "") + l.text, style::pending});
+        out.push_back({"  (not sent)", style::unsent});
+        break;
+    }
+    if (l.what == kind::message && !l.self && !m.nick.empty() &&
+        chat::fold(l.text).find(chat::fold(m.nick)) != std::string::npos) {
+        out.back().look = style::highlight;
+    }
+    return out;
+}
+
+// Wraps pieces into rows of at most `width` columns; rows after the first start at `indent`.
+std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
+    std::vector<row> rows(1);
+    if (width <= 0) return rows;
+    if (indent >= width / 2) indent = 0;
+    int col = 0;
+    for (const auto& r : in) {
+        std::string cur;
+        std::size_t i = 0;
+        while (i < r.text.size()) {
+            const std::size_t start = i;
+            const char32_t cp = chat::utf8::decode(r.text, i);
+            int w = chat::utf8::width(cp);
+            if (w < 0) w = 1;
+            if (col + w > width && col > indent) {
+                if (!cur.empty()) rows.back().push_back({cur, r.look});
+                cur.clear();
+                rows.emplace_back();
+                rows.back().push_back({std::string(static_cast<std::size_t>(indent), ' '), style::normal});
+                col = indent;
+                if (cp == U' ') continue;  // a wrapped line does not start with the space
+            }
+            cur.append(r.text, start, i - start);
+            col += w;
+        }
+        if (!cur.empty()) rows.back().push_back({cur, r.look});
+    }
+    return rows;
+}
+
+int draw_row(terminal& t, int y, const row& r, int width) {
+    int x = 0;
+    for (const auto& piece : r) x += t.put(y, x, piece.text, piece.look, width - x);
+    return x;
+}
+
+std::string state_text(const model& m) {
+    switch (m.state) {
+    case conn_state::connecting: return "connecting";
+    case conn_state::registering: return "registering";
+    case conn_state::online: return "online";
+    case conn_state::closed: return m.quit_requested ? "closing" : "disconnected";
+    case conn_state::waiting: {
+        const auto left = std::max<std::int64_t>(0, m.reconnect_at - steady_ms());
+        return "reconnecting in " + std::to_string((left + 999) / 1000) + "s";
+    }
+    }
+    return {};
+}
+
+void draw_title(const model& m, terminal& t, int width) {
+    const window& w = current_window(m);
+    t.fill(0, 0, width, style::title);
+    std::string title;
+    if (m.windows.empty()) title = " no room open: /join #room";
+    else if (w.query) title = " private conversation with " + w.name;
+    else title = " " + w.name + (w.topic.empty() ? "" : ": " + w.topic);
+    t.put(0, 0, title, style::title, width);
+}
+
+void draw_status(const model& m, terminal& t, int y, int width) {
+    t.fill(y, 0, width, style::status);
+    const window& cw = current_window(m);
+    const std::string conn = state_text(m);
+    // The connection state sits at the right edge; it matters most when it is not "online".
+    const int conn_cols = static_cast<int>(chat::utf8::display_width(conn)) + 2;
+    const style conn_style = m.state == conn_state::online ? style::status : style::status_hl;
+    int x = 0;
+    x += t.put(y, x, " " + m.nick + " @ " + m.address, style::status, width - x - conn_cols);
+    if (!m.windows.empty() && !cw.query) {
+        const std::string count = std::to_string(cw.members.size());
+        x += t.put(y, x, " | " + cw.name + " (" + count + ")", style::status, width - x - conn_cols);
+    }
+    if (m.windows.size() > 1 || (!m.windows.empty() && cw.scroll > 0)) {
+        x += t.put(y, x, " |", style::status, width - x - conn_cols);
+        for (std::size_t i = 0; i < m.windows.size(); ++i) {
+            const window& w = m.windows[i];
+            std::string label = " " + std::to_string(i + 1) + ":" + w.name;
+            if (w.unread > 0) label += "(" + std::to_string(w.unread) + (w.mentioned ? "!" : "") + ")";
+            const style s = i == m.current ? style::status_hl : (w.mentioned ? style::status_hl : style::status);
+            x += t.put(y, x, label, s, width - x - conn_cols);
+        }
+    }
+    if (cw.scroll > 0) {
+        x += t.put(y, x, " | scrolled: PgDn", style::status_hl, width - x - conn_cols);
+    }
+    if (!m.pending.empty()) {
+        t.put(y, x, " | " + std::to_string(m.pending.size()) + " pending", style::status_hl, width - x - conn_cols);
+    }
+    t.put(y, std::max(0, width - conn_cols + 1), conn, conn_style, conn_cols - 1);
+}
+
+void draw_pane(model& m, terminal& t, int top, int height, int width) {
+    const window& w = current_window(m);
+    if (height <= 0) return;
+    std::vector<row> rows;
+    const std::size_t hidden = std::min(w.scroll, w.lines.size());
+    std::size_t end = w.lines.size() - hidden;
+    // Wrap from the newest visible line upwards until the pane is full.
+    std::vector<std::vector<row>> chunks;
+    std::size_t filled = 0;
+    while (end > 0 && filled < static_cast<std::size_t>(height)) {
+        --end;
+        const chat_line& l = w.lines[end];
+        auto wrapped = wrap(pieces(m, w, l), width, 6);
+        filled += wrapped.size();
+        chunks.push_back(std::move(wrapped));
+    }
+    for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) {
+        for (auto& r : *it) rows.push_back(std::move(r));
+    }
+    const std::size_t skip = rows.size() > static_cast<std::size_t>(height) ? rows.size() - static_cast<std::size_t>(height) : 0;
+    // Few lines sit at the bottom of the pane, next to the input line, like a conversation.
+    int y = top + height - static_cast<int>(rows.size() - skip);
+    for (std::size_t i = skip; i < rows.size(); ++i, ++y) draw_row(t, y, rows[i], width);
+    if (w.lines.empty() && m.windows.empty()) {
+        t.put(top, 0, "Type /join #room to join a room, /rooms to list them, /help for help.", style::dim, width);
+    }
+}
+
+void draw_input(model& m, terminal& t, int y, int width) {
+    const window& w = current_window(m);
+    const std::string prompt = (m.windows.empty() ? std::string("(no room)") : w.name) + "> ";
+    int x = 0;
+    const int prompt_cols = static_cast<int>(chat::utf8::display_width(prompt));
+    // On a narrow screen the prompt gives way to the text being typed.
+    if (prompt_cols * 3 <= width) x = t.put(y, 0, prompt, w.query ? style::pm : style::bold, width);
+    const int room = width - x;
+    if (room <= 0) {
+        t.place_cursor(y, width - 1);
+        return;
+    }
+    const std::size_t first = m.input.fit(static_cast<std::size_t>(room));
+    const auto& text = m.input.text();
+    std::string visible;
+    for (std::size_t i = first; i < text.size(); ++i) chat::utf8::append(visible, text[i]);
+    t.put(y, x, visible, style::normal, room);
+    std::size_t cursor_col = 0;
+    for (std::size_t i = first; i < m.input.cursor(); ++i) cursor_col += input_line::columns(text[i]);
+    t.place_cursor(y, x + static_cast<int>(cursor_col));
+}
+
+}  // namespace
+
+std::size_t pane_rows(int rows) { return rows > 3 ? static_cast<std::size_t>(rows - 3) : 0; }
+
+void draw(model& m, terminal& t) {
+    const int height = t.rows();
+    const int width = t.cols();
+    t.erase();
+    if (height <= 0 || width <= 0) {
+        t.refresh();
+        return;
+    }
+    if (height >= 4) {
+        draw_title(m, t, width);
+        draw_pane(m, t, 1, height - 3, width);
+        draw_status(m, t, height - 2, width);
+    } else if (height >= 2) {
+        draw_status(m, t, height - 2, width);
+    }
+    draw_input(m, t, height - 1, width);
+    t.refresh();
+}
+
+}  // namespace chat::client
