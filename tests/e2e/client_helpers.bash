@@ -1,0 +1,95 @@
+# Shared by the client end-to-end scripts (sourced, not run): start chatd on an ephemeral port,
+# drive chat clients in a private tmux server, and wait for screen contents with a deadline.
+# Every wait polls a condition and fails naming what never happened.
+
+BUILD=${1:?usage: $0 <build-dir>}
+CHATD="$BUILD/server/chatd"
+CHAT="$BUILD/client/chat"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/chat-e2e.XXXXXX")
+TMUX_SOCKET="chat-e2e-$$"
+CHATD_PID=""
+
+tmx() { tmux -L "$TMUX_SOCKET" -f /dev/null "$@"; }
+
+cleanup() {
+    local status=$?
+    if [ -n "$CHATD_PID" ]; then kill "$CHATD_PID" 2>/dev/null; wait "$CHATD_PID" 2>/dev/null; fi
+    tmx kill-server 2>/dev/null
+    if [ $status -ne 0 ]; then
+        echo "--- work dir $WORK kept for inspection"
+    else
+        rm -rf "$WORK"
+    fi
+    exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "FAIL: $*" >&2
+    for pane in $(tmx list-windows -a -F '#{window_name}' 2>/dev/null); do
+        echo "--- screen of $pane:" >&2
+        tmx capture-pane -p -t "=e2e:$pane" >&2 2>/dev/null
+    done
+    [ -f "$WORK/chatd.log" ] && { echo "--- chatd log:" >&2; tail -20 "$WORK/chatd.log" >&2; }
+    exit 1
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 50 ms until it succeeds.
+wait_until() {
+    local limit=$1 what=$2
+    shift 2
+    local deadline=$((SECONDS + limit))
+    until "$@"; do
+        [ $SECONDS -ge $deadline ] && fail "after ${limit}s: $what"
+        sleep 0.05
+    done
+}
+
+# start_chatd [PORT]: starts chatd on 127.0.0.1 (port 0 = ephemeral) and sets PORT.
+start_chatd() {
+    local want=${1:-0}
+    [ -x "$CHATD" ] || fail "no chatd at $CHATD"
+    "$CHATD" --bind 127.0.0.1 --port "$want" >"$WORK/chatd.log" 2>&1 &
+    CHATD_PID=$!
+    wait_until 10 "chatd printed its port" grep -q '^listening on ' "$WORK/chatd.log"
+    PORT=$(grep -m1 '^listening on ' "$WORK/chatd.log" | sed 's/.*://')
+}
+
+stop_chatd() {
+    kill "$CHATD_PID" 2>/dev/null
+    wait "$CHATD_PID" 2>/dev/null
+    CHATD_PID=""
+}
+
+# open_client NAME ARGS...: runs chat in its own tmux window, 100x30; the exit status goes to
+# $WORK/NAME.status when the client ends.
+open_client() {
+    local name=$1
+    shift
+    local cmd="env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $CHAT $*; echo \$? > $WORK/$name.status; sleep 600"
+    if ! tmx has-session -t e2e 2>/dev/null; then
+        LANG=C.UTF-8 tmx new-session -d -s e2e -n "$name" -x 100 -y 30 "$cmd"
+    else
+        LANG=C.UTF-8 tmx new-window -d -t e2e -n "$name" "$cmd"
+    fi
+    tmx set-option -t e2e -g default-size 100x30 >/dev/null 2>&1 || true
+}
+
+screen_of() { tmx capture-pane -p -t "=e2e:$1"; }
+screen_has() { screen_of "$1" | grep -qF -- "$2"; }
+screen_count() { screen_of "$1" | grep -cF -- "$2"; }
+
+# type_line NAME TEXT: types TEXT literally into the client, then Enter.
+type_line() {
+    tmx send-keys -t "=e2e:$1" -l -- "$2"
+    tmx send-keys -t "=e2e:$1" Enter
+}
+
+press() { tmx send-keys -t "=e2e:$1" "${@:2}"; }
+
+expect_screen() {  # expect_screen NAME TEXT [SECONDS]
+    wait_until "${3:-10}" "the screen of $1 never showed '$2'" screen_has "$1" "$2"
+}
+
+client_exited() { [ -f "$WORK/$1.status" ]; }
