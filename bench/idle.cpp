@@ -8,12 +8,14 @@ namespace bench {
 bool run_idle(const options& opt, client_pool& pool, chat::json& out) {
     const auto before = opt.server_pid ? sample_process(opt.server_pid) : std::nullopt;
     const std::int64_t start = now_ns();
+    const std::int64_t bench_cpu0 = own_cpu_ns();
     const bool ok = pool.set_up(opt.clients);
     const double setup_s = static_cast<double>(now_ns() - start) / 1e9;
     if (ok) pool.settle();
     const auto after = opt.server_pid ? sample_process(opt.server_pid) : std::nullopt;
 
     out["connections"] = opt.clients;
+    out["bench_cpu_s"] = static_cast<double>(own_cpu_ns() - bench_cpu0) / 1e9;
     out["setup_s"] = setup_s;
     out["lost_connections"] = pool.lost_connections();
     if (before && after) {
