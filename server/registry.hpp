@@ -40,6 +40,7 @@ public:
     // Frees a room nobody is in, except the default room which always exists.
     void drop_if_empty(room* r);
     room& lobby() { return *lobby_; }
+    const room& lobby() const { return *lobby_; }
     const room_map& rooms() const { return rooms_; }
     std::size_t room_count() const { return rooms_.size(); }
 

@@ -1,0 +1,509 @@
+// The chat core without sockets: fake participants record what the dispatcher delivers to them.
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "dispatcher.hpp"
+#include "protocol.hpp"
+
+namespace {
+
+using chat::json;
+using clk = chat::dispatcher::clock;
+
+// A peer that keeps every frame it is sent, decoded, and whether it was told to close.
+class fake_peer : public chat::participant {
+public:
+    void deliver(const chat::line_ptr& line) override {
+        REQUIRE(!line->empty());
+        REQUIRE(line->back() == '\n');
+        auto r = chat::decode(std::string_view(*line).substr(0, line->size() - 1), 16);
+        REQUIRE_MESSAGE(r, "the dispatcher sent an undecodable line: " << *line);
+        frames.push_back(std::move(r.value->body));
+        raw.push_back(line);
+    }
+    void close_after_flush(std::string_view reason) override {
+        closed = true;
+        close_reason = reason;
+    }
+
+    // Takes the oldest frame not yet looked at; fails if there is none.
+    json take() {
+        REQUIRE_MESSAGE(!frames.empty(), "expected a frame, got none");
+        json f = std::move(frames.front());
+        frames.pop_front();
+        return f;
+    }
+    // Drops frames up to and including the first of `type`; fails if none came.
+    json take(const std::string& type) {
+        while (!frames.empty()) {
+            json f = take();
+            if (f["type"] == type) return f;
+        }
+        FAIL("no \"" << type << "\" frame was delivered");
+        return {};
+    }
+    json error(const std::string& code) {
+        json f = take("error");
+        CHECK(f["code"] == code);
+        return f;
+    }
+    std::size_t count(const std::string& type) const {
+        std::size_t n = 0;
+        for (const auto& f : frames) n += f["type"] == type;
+        return n;
+    }
+    void clear() { frames.clear(); }
+
+    std::deque<json> frames;
+    std::vector<chat::line_ptr> raw;
+    bool closed = false;
+    std::string close_reason;
+};
+
+struct fixture {
+    explicit fixture(chat::limits l = no_rate()) : lim(l), d(lim, "feedc0de") {}
+
+    static chat::limits no_rate() {
+        chat::limits l;
+        l.rate = 0;
+        return l;
+    }
+
+    void send(fake_peer& p, const json& frame) { d.on_line(p, frame.dump(), now); }
+    void send_raw(fake_peer& p, std::string_view line) { d.on_line(p, line, now); }
+
+    // Registers `p` and forgets the welcome burst.
+    void hello(fake_peer& p, const std::string& nick) {
+        send(p, {{"type", "hello"}, {"version", 1}, {"nick", nick}});
+        REQUIRE_MESSAGE(p.chat().registered, nick << " was not registered");
+        p.clear();
+    }
+
+    chat::limits lim;
+    chat::dispatcher d;
+    clk::time_point now = clk::now();
+};
+
+}  // namespace
+
+TEST_CASE("hello answers welcome with the limits, then joined #lobby") {
+    fixture fx;
+    fake_peer a;
+    fx.send(a, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    json w = a.take();
+    CHECK(w["type"] == "welcome");
+    CHECK(w["nick"] == "alice");
+    CHECK(w["version"] == 1);
+    CHECK(w["instance"] == "feedc0de");
+    CHECK(w["default_room"] == "#lobby");
+    CHECK(w["limits"]["max_text"] == fx.lim.max_text);
+    CHECK(w["limits"]["burst"] == 10);
+    json j = a.take();
+    CHECK(j["type"] == "joined");
+    CHECK(j["room"] == "#lobby");
+    CHECK(j["members"] == json::array({"alice"}));
+    CHECK(a.frames.empty());
+
+    fake_peer b;
+    fx.hello(b, "bob");
+    json notice = a.take("join");
+    CHECK(notice["nick"] == "bob");
+    CHECK(notice["room"] == "#lobby");
+}
+
+TEST_CASE("frames before hello are refused; bad version closes") {
+    fixture fx;
+    fake_peer a;
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "hi"}});
+    CHECK(a.error("not_registered")["about"] == "say");
+    fx.send(a, {{"type", "hello"}, {"nick", "alice"}});
+    CHECK(a.error("bad_frame")["message"].get<std::string>().find("version") != std::string::npos);
+    fx.send(a, {{"type", "hello"}, {"version", "1"}, {"nick", "alice"}});
+    a.error("bad_frame");
+    CHECK_FALSE(a.closed);
+    fx.send(a, {{"type", "hello"}, {"version", 2}, {"nick", "alice"}});
+    a.error("bad_version");
+    CHECK(a.closed);
+}
+
+TEST_CASE("nick rules: invalid, reserved, case-insensitive uniqueness, retry after nick_in_use") {
+    fixture fx;
+    fake_peer a, b;
+    fx.hello(a, "Alice");
+    for (const char* bad : {"", "-x", ".x", "a b", "\xd0\xb5van", "adm\xe2\x80\xaenim", "ADMIN", "server",
+                            "seventeen-chars-x"}) {
+        fx.send(b, {{"type", "hello"}, {"version", 1}, {"nick", bad}});
+        CHECK_MESSAGE(b.take()["code"] == "invalid_nick", "nick \"" << bad << "\" was accepted");
+    }
+    fx.send(b, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    CHECK(b.error("nick_in_use")["nick"] == "alice");
+    CHECK_FALSE(b.chat().registered);
+    fx.hello(b, "bob");
+    CHECK(fx.d.state().nick_count() == 2);
+
+    // A second hello after welcome.
+    fx.send(b, {{"type", "hello"}, {"version", 1}, {"nick", "bob2"}});
+    b.error("already_registered");
+}
+
+TEST_CASE("nick change: notices reach everyone sharing a room exactly once; case change allowed") {
+    fixture fx;
+    fake_peer a, b, c, outsider;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    fx.hello(c, "carol");
+    fx.send(a, {{"type", "join"}, {"room", "#x"}});
+    fx.send(b, {{"type", "join"}, {"room", "#x"}});
+    fx.send(outsider, {{"type", "hello"}, {"version", 1}, {"nick", "dave"}});
+    fx.send(outsider, {{"type", "part"}, {"room", "#lobby"}});
+    for (auto* p : {&a, &b, &c, &outsider}) p->clear();
+
+    fx.send(a, {{"type", "nick"}, {"nick", "bob"}});
+    a.error("nick_in_use");
+    fx.send(a, {{"type", "nick"}, {"nick", "BOB"}});
+    a.error("nick_in_use");
+
+    fx.send(a, {{"type", "nick"}, {"nick", "ALICE"}});
+    CHECK(a.count("nick") == 1);
+    CHECK(b.count("nick") == 1);  // shares #lobby and #x, told once
+    CHECK(c.count("nick") == 1);
+    CHECK(outsider.count("nick") == 0);
+    json n = b.take("nick");
+    CHECK(n["old"] == "alice");
+    CHECK(n["new"] == "ALICE");
+    // The old spelling is free of the registry only as far as the new one holds it.
+    fx.send(c, {{"type", "nick"}, {"nick", "alice"}});
+    c.error("nick_in_use");
+    fx.send(c, {{"type", "pm"}, {"to", "alice"}, {"text", "hi"}});
+    CHECK(a.take("pm")["to"] == "ALICE");
+}
+
+TEST_CASE("rooms: join creates with the creator's spelling, case-insensitive, part frees, who and rooms") {
+    fixture fx;
+    fake_peer a, b;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    fx.send(a, {{"type", "join"}, {"room", "#Rust"}});
+    json j = a.take("joined");
+    CHECK(j["room"] == "#Rust");
+    fx.send(b, {{"type", "join"}, {"room", "#rust"}});
+    j = b.take("joined");
+    CHECK(j["room"] == "#Rust");
+    CHECK(j["members"] == json::array({"alice", "bob"}));
+    CHECK(a.take("join")["nick"] == "bob");
+    CHECK(fx.d.state().room_count() == 2);
+
+    fx.send(b, {{"type", "who"}, {"room", "#RUST"}});
+    CHECK(b.take("who")["members"] == json::array({"alice", "bob"}));
+    fx.send(b, {{"type", "who"}, {"room", "#nope"}});
+    b.error("no_such_room");
+    fx.send(b, {{"type", "join"}, {"room", "rust"}});
+    b.error("invalid_room");
+    fx.send(b, {{"type", "join"}, {"room", "#" + std::string(33, 'r')}});
+    b.error("invalid_room");
+
+    fx.send(b, {{"type", "rooms"}});
+    json rooms = b.take("rooms")["rooms"];
+    REQUIRE(rooms.size() == 2);
+
+    fx.send(a, {{"type", "part"}, {"room", "#rust"}, {"reason", "bye"}});
+    json pa = a.take("part");
+    CHECK(pa["nick"] == "alice");
+    CHECK(pa["reason"] == "bye");
+    CHECK(b.take("part")["nick"] == "alice");
+    fx.send(a, {{"type", "part"}, {"room", "#rust"}});
+    a.error("not_in_room");
+    fx.send(b, {{"type", "part"}, {"room", "#rust"}});
+    CHECK(fx.d.state().room_count() == 1);  // empty room freed
+    // #lobby stays even when empty.
+    fx.send(a, {{"type", "part"}, {"room", "#lobby"}});
+    fx.send(b, {{"type", "part"}, {"room", "#lobby"}});
+    CHECK(fx.d.state().room_count() == 1);
+    CHECK(fx.d.state().lobby().empty());
+}
+
+TEST_CASE("room limits: per client and per server") {
+    chat::limits l = fixture::no_rate();
+    l.max_rooms_per_client = 3;
+    l.max_rooms = 4;
+    fixture fx(l);
+    fake_peer a, b;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    fx.send(a, {{"type", "join"}, {"room", "#a"}});
+    fx.send(a, {{"type", "join"}, {"room", "#b"}});
+    a.clear();
+    fx.send(a, {{"type", "join"}, {"room", "#c"}});
+    a.error("too_many_rooms");
+    fx.send(a, {{"type", "join"}, {"room", "#a"}});  // rejoining is not a new room
+    a.take("joined");
+    fx.send(b, {{"type", "join"}, {"room", "#c"}});
+    b.take("joined");
+    fx.send(b, {{"type", "join"}, {"room", "#d"}});
+    b.error("room_limit");
+    CHECK(fx.d.state().room_count() == 4);
+}
+
+TEST_CASE("say and me reach every member, sender included, with increasing ids; errors") {
+    fixture fx;
+    fake_peer a, b, c;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    fx.hello(c, "carol");
+    fx.send(c, {{"type", "part"}, {"room", "#lobby"}});
+    a.clear();
+    b.clear();
+    fx.send(a, {{"type", "say"}, {"room", "#LOBBY"}, {"text", "hi \"bob\" \\ \t \xf0\x9f\x91\x8b"}});
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "waves"}, {"action", true}, {"from", "bob"}});
+    json m1 = b.take("message");
+    json m2 = b.take("message");
+    CHECK(m1["text"] == "hi \"bob\" \\ \t \xf0\x9f\x91\x8b");
+    CHECK(m1["room"] == "#lobby");
+    CHECK(m1["from"] == "alice");
+    CHECK(m1["action"] == false);
+    CHECK(m1["history"] == false);
+    CHECK(m2["from"] == "alice");  // a forged "from" is ignored
+    CHECK(m2["action"] == true);
+    CHECK(m2["id"].get<std::int64_t>() > m1["id"].get<std::int64_t>());
+    CHECK(a.count("message") == 2);
+    CHECK(c.count("message") == 0);
+    // One encoding shared by every recipient.
+    CHECK(a.raw.back().get() == b.raw.back().get());
+
+    fx.send(c, {{"type", "say"}, {"room", "#lobby"}, {"text", "x"}});
+    c.error("not_in_room");
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", ""}});
+    a.error("empty_text");
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", std::string(fx.lim.max_text + 1, 'x')}});
+    a.error("text_too_long");
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "a\x1b[2Jb"}});
+    a.error("bad_text");
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "line\nbreak"}});
+    a.error("bad_text");
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", 5}});
+    CHECK(a.error("bad_frame")["message"].get<std::string>().find("text") != std::string::npos);
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "x"}, {"action", "yes"}});
+    a.error("bad_frame");
+    CHECK(b.count("message") == 0);
+}
+
+TEST_CASE("pm reaches both sides; unknown nick is refused") {
+    fixture fx;
+    fake_peer a, b, c;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    fx.hello(c, "carol");
+    a.clear();
+    b.clear();
+    c.clear();
+    fx.send(a, {{"type", "pm"}, {"to", "BOB"}, {"text", "psst"}, {"from", "carol"}});
+    json got = b.take("pm");
+    json echo = a.take("pm");
+    CHECK(got == echo);
+    CHECK(got["from"] == "alice");
+    CHECK(got["to"] == "bob");
+    CHECK(got["text"] == "psst");
+    CHECK(c.frames.empty());
+    fx.send(a, {{"type", "pm"}, {"to", "nobody"}, {"text", "x"}});
+    CHECK(a.error("no_such_nick")["nick"] == "nobody");
+    fx.send(a, {{"type", "pm"}, {"to", "bob"}, {"text", "\x7f"}});
+    a.error("bad_text");
+}
+
+TEST_CASE("topic: set by a member, announced, asked for, checked") {
+    fixture fx;
+    fake_peer a, b;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    fx.send(a, {{"type", "topic"}, {"room", "#lobby"}});
+    json t = a.take("topic");
+    CHECK(t["topic"] == "");
+    CHECK(t["by"] == "");
+    fx.send(a, {{"type", "topic"}, {"room", "#lobby"}, {"topic", "hello all"}});
+    CHECK(b.take("topic")["topic"] == "hello all");
+    json mine = a.take("topic");
+    CHECK(mine["by"] == "alice");
+    fx.send(b, {{"type", "join"}, {"room", "#other"}});
+    b.clear();
+    fx.send(a, {{"type", "topic"}, {"room", "#other"}, {"topic", "x"}});
+    a.error("not_in_room");
+    fx.send(a, {{"type", "topic"}, {"room", "#lobby"}, {"topic", std::string(fx.lim.max_topic + 1, 't')}});
+    a.error("topic_too_long");
+    fx.send(a, {{"type", "topic"}, {"room", "#lobby"}, {"topic", "evil\xe2\x80\xae"}});
+    a.error("bad_topic");
+    fx.send(b, {{"type", "join"}, {"room", "#lobby"}});
+    CHECK(b.take("joined")["topic"] == "hello all");
+}
+
+TEST_CASE("history: replayed on join marked history, bounded by count and bytes, filtered by since") {
+    chat::limits l = fixture::no_rate();
+    l.history = 3;
+    fixture fx(l);
+    fake_peer a, b;
+    fx.hello(a, "alice");
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 5; ++i) {
+        fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "m" + std::to_string(i)}});
+        ids.push_back(a.take("message")["id"].get<std::int64_t>());
+    }
+    fx.send(b, {{"type", "hello"}, {"version", 1}, {"nick", "bob"}});
+    b.take("joined");
+    REQUIRE(b.count("message") == 3);
+    for (int i = 2; i < 5; ++i) {
+        json m = b.take("message");
+        CHECK(m["text"] == "m" + std::to_string(i));
+        CHECK(m["history"] == true);
+        CHECK(m["id"] == ids[static_cast<std::size_t>(i)]);
+    }
+    fx.send(b, {{"type", "join"}, {"room", "#lobby"}, {"since", ids[3]}});
+    b.take("joined");
+    REQUIRE(b.count("message") == 1);
+    CHECK(b.take("message")["id"] == ids[4]);
+    fx.send(b, {{"type", "join"}, {"room", "#lobby"}, {"since", "x"}});
+    b.error("bad_frame");
+
+    // Bytes: the sendq/2 budget keeps only as many big messages as fit.
+    chat::limits small = fixture::no_rate();
+    small.sendq = 20000;
+    small.max_text = 4000;
+    fixture fy(small);
+    fake_peer c, e;
+    fy.hello(c, "carol");
+    for (int i = 0; i < 10; ++i) {
+        fy.send(c, {{"type", "say"}, {"room", "#lobby"}, {"text", std::string(3900, static_cast<char>('a' + i))}});
+    }
+    const auto& hist = fy.d.state().lobby().history();
+    CHECK(fy.d.state().lobby().history_bytes() <= small.sendq / 2);
+    CHECK(hist.size() == 2);
+    fy.send(e, {{"type", "hello"}, {"version", 1}, {"nick", "erin"}});
+    CHECK(e.count("message") == 2);
+    json last;
+    while (e.count("message") > 0) last = e.take("message");
+    CHECK(last["text"] == std::string(3900, 'j'));
+}
+
+TEST_CASE("quit and leave: notices to everyone sharing a room once, nick and rooms freed") {
+    fixture fx;
+    fake_peer a, b, c;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    fx.hello(c, "carol");
+    fx.send(a, {{"type", "join"}, {"room", "#x"}});
+    fx.send(b, {{"type", "join"}, {"room", "#x"}});
+    fx.send(c, {{"type", "part"}, {"room", "#lobby"}});
+    b.clear();
+    c.clear();
+    fx.send(a, {{"type", "quit"}, {"reason", "bye\x1b"}});
+    CHECK(a.closed);
+    CHECK(b.count("quit") == 1);
+    json q = b.take("quit");
+    CHECK(q["nick"] == "alice");
+    CHECK(q["reason"] == "quit: bye");
+    CHECK(c.count("quit") == 0);
+    CHECK(fx.d.state().room_count() == 2);
+    fx.d.leave(a, "connection lost");  // a second leave changes nothing
+    CHECK(b.frames.empty());
+    fx.d.leave(b, "ping timeout");
+    CHECK(fx.d.state().room_count() == 1);
+    CHECK(fx.d.state().nick_count() == 1);
+    fake_peer a2;
+    fx.hello(a2, "alice");  // the nick is free again at once
+
+    // Frames from a peer that has left are ignored.
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "ghost"}});
+    CHECK(a2.frames.empty());
+}
+
+TEST_CASE("strikes: max_errors protocol refusals in a row close; a good frame resets the count") {
+    chat::limits l = fixture::no_rate();
+    l.max_errors = 4;
+    fixture fx(l);
+    fake_peer a;
+    fx.hello(a, "alice");
+    for (int i = 0; i < 3; ++i) fx.send_raw(a, "garbage");
+    fx.send(a, {{"type", "ping"}});
+    a.take("pong");
+    fx.send_raw(a, "{\"type\":");
+    fx.send_raw(a, "[1]");
+    fx.send(a, {{"type", "nope"}});
+    CHECK_FALSE(a.closed);
+    a.clear();
+    fx.send_raw(a, "{\"type\":\"say\",\"text\":\"x\xaa\"}");
+    a.error("bad_utf8");
+    a.error("too_many_errors");
+    CHECK(a.closed);
+
+    // Every protocol-level code the dispatcher can produce.
+    fixture fy;
+    fake_peer b;
+    fy.hello(b, "bob");
+    fy.send_raw(b, "{\"type\":\"say\"");
+    b.error("bad_json");
+    fy.send_raw(b, "[[[[[[[[[[1]]]]]]]]]]");
+    b.error("too_deep");
+    fy.send_raw(b, "{\"room\":1E400,\"type\":\"say\"}");
+    b.error("bad_value");
+    fy.send_raw(b, "{\"type\":7}");
+    b.error("bad_frame");
+    fy.send(b, {{"type", std::string(1000, 'z')}});
+    CHECK(b.error("unknown_type")["about"].get<std::string>().size() <= 32);
+}
+
+TEST_CASE("rate limit: burst then refusals; 3x burst refusals in a row close as excess flood") {
+    chat::limits l;
+    l.rate = 1;
+    l.burst = 3;
+    fixture fx(l);
+    fake_peer a, b;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    for (int i = 0; i < 5; ++i) fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "x"}});
+    CHECK(b.count("message") == 3);
+    CHECK(a.count("error") == 2);
+    // Ping, who and rooms are not counted.
+    fx.send(a, {{"type", "ping"}});
+    CHECK(a.count("pong") == 1);
+    // Two seconds later two more fit.
+    fx.now += std::chrono::seconds(2);
+    a.clear();
+    b.clear();
+    for (int i = 0; i < 3; ++i) fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "x"}});
+    CHECK(b.count("message") == 2);
+    CHECK(a.error("rate_limited")["about"] == "say");
+    // Keep flooding: 1 refusal so far; 9 in a row close the connection.
+    for (int i = 0; i < 7; ++i) fx.send(a, {{"type", "nick"}, {"nick", "x" + std::to_string(i)}});
+    CHECK_FALSE(a.closed);
+    fx.send(a, {{"type", "join"}, {"room", "#y"}});
+    CHECK(a.closed);
+    CHECK(a.close_reason == "excess flood");
+    CHECK(b.take("quit")["reason"] == "excess flood");
+}
+
+TEST_CASE("ping is answered with the same token; bad tokens refused") {
+    fixture fx;
+    fake_peer a;
+    fx.hello(a, "alice");
+    fx.send(a, {{"type", "ping"}, {"token", 42}});
+    CHECK(a.take("pong")["token"] == 42);
+    fx.send(a, {{"type", "ping"}, {"token", "abc"}});
+    CHECK(a.take("pong")["token"] == "abc");
+    fx.send(a, {{"type", "ping"}, {"token", json::array()}});
+    a.error("bad_frame");
+    fx.send(a, {{"type", "pong"}, {"token", 1}});
+    CHECK(a.frames.empty());
+}
+
+TEST_CASE("shutdown: leaving peers cause no quit notices") {
+    fixture fx;
+    fake_peer a, b;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    a.clear();
+    fx.d.begin_shutdown();
+    fx.d.leave(b, "server shutdown");
+    CHECK(a.frames.empty());
+    CHECK(fx.d.state().nick_count() == 1);
+}
