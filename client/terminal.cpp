@@ -56,6 +56,38 @@ void init_colours() {
     for (int i = 0; i < nick_styles; ++i) pair(static_cast<style>(static_cast<int>(style::nick0) + i), nicks[i], -1);
 }
 
+// Reads the rest of a CSI/SS3 sequence that ncurses passed through and maps the common keys.
+void decode_sequence(char32_t intro, key& k) {
+    using t = key::type;
+    std::string seq(1, static_cast<char>(intro));
+    for (int n = 0; n < 8; ++n) {
+        wint_t ch = 0;
+        if (get_wch(&ch) != OK) break;
+        if (ch > 0x7E) break;
+        seq += static_cast<char>(ch);
+        if (ch >= 0x40 && ch <= 0x7E && !(n == 0 && intro == U'[' && ch == U'[')) break;
+    }
+    static const struct {
+        const char* seq;
+        t what;
+        char32_t cp;
+    } table[] = {
+        {"[A", t::up, 0},     {"[B", t::down, 0},    {"[C", t::right, 0},   {"[D", t::left, 0},
+        {"OA", t::up, 0},     {"OB", t::down, 0},    {"OC", t::right, 0},   {"OD", t::left, 0},
+        {"[H", t::home, 0},   {"OH", t::home, 0},    {"[1~", t::home, 0},   {"[7~", t::home, 0},
+        {"[F", t::end, 0},    {"OF", t::end, 0},     {"[4~", t::end, 0},    {"[8~", t::end, 0},
+        {"[3~", t::del, 0},   {"[5~", t::page_up, 0}, {"[6~", t::page_down, 0},
+        {"OP", t::function, 1}, {"OQ", t::function, 2}, {"OR", t::function, 3}, {"OS", t::function, 4},
+    };
+    for (const auto& e : table) {
+        if (seq == e.seq) {
+            k.what = e.what;
+            k.cp = e.cp;
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 bool terminal::open() {
@@ -167,11 +199,17 @@ bool terminal::read_key(key& k) {
     } else if (c == U'\t') {
         k.what = t::tab;
     } else if (c == 0x1B) {
-        // ESC followed at once by a key is Alt+key; a lone ESC does nothing.
+        // ESC followed at once by a key is Alt+key; a lone ESC does nothing. Escape sequences the
+        // terminfo entry did not describe (TERM=xterm inside tmux sends "ESC [1~" for Home) are
+        // decoded here.
         wint_t next = 0;
         if (get_wch(&next) == OK && next != 0x1B) {
-            k.what = t::alt;
-            k.cp = static_cast<char32_t>(next);
+            if (next == U'[' || next == U'O') {
+                decode_sequence(static_cast<char32_t>(next), k);
+            } else {
+                k.what = t::alt;
+                k.cp = static_cast<char32_t>(next);
+            }
         }
     } else if (c < 0x20) {
         k.what = t::ctrl;

@@ -347,7 +347,7 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "error") on_error(m, b, fx);
     else if (f.type == "shutdown") {
         const std::string msg = text_of(b, "message");
-        add_line(m, current_window(m), make_line(kind::error, "server shutting down" + (msg.empty() ? "" : ": " + msg)));
+        add_line(m, current_window(m), make_line(kind::error, msg.empty() ? "the server is shutting down" : msg));
     }
     // ping is answered by the network thread; pong and unknown types need nothing here.
 }
@@ -430,7 +430,7 @@ void on_event(model& m, const net_event& ev, effects& fx) {
             break;
         }
         if (was_up && !m.quit_requested) {
-            const std::string text = "disconnected: " + m.last_disconnect + " -- reconnecting; lines you type are kept";
+            const std::string text = "disconnected: " + m.last_disconnect + "; reconnecting (what you type is kept)";
             if (m.windows.empty()) add_line(m, m.status, make_line(kind::error, text));
             bool first = true;
             for (auto& w : m.windows) {

@@ -81,32 +81,64 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
     return out;
 }
 
-// Wraps pieces into rows of at most `width` columns; rows after the first start at `indent`.
+// Wraps pieces into rows of at most `width` columns at spaces where it can; rows after the first
+// start at `indent`. A word longer than a row is cut where the row ends.
 std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
     std::vector<row> rows(1);
     if (width <= 0) return rows;
     if (indent >= width / 2) indent = 0;
     int col = 0;
-    for (const auto& r : in) {
-        std::string cur;
+    auto new_row = [&] {
+        rows.emplace_back();
+        if (indent > 0) rows.back().push_back({std::string(static_cast<std::size_t>(indent), ' '), style::normal});
+        col = indent;
+    };
+    auto cols_of = [](std::string_view s) {
+        int n = 0;
         std::size_t i = 0;
-        while (i < r.text.size()) {
-            const std::size_t start = i;
-            const char32_t cp = chat::utf8::decode(r.text, i);
-            int w = chat::utf8::width(cp);
-            if (w < 0) w = 1;
-            if (col + w > width && col > indent) {
-                if (!cur.empty()) rows.back().push_back({cur, r.look});
-                cur.clear();
-                rows.emplace_back();
-                rows.back().push_back({std::string(static_cast<std::size_t>(indent), ' '), style::normal});
-                col = indent;
-                if (cp == U' ') continue;  // a wrapped line does not start with the space
-            }
-            cur.append(r.text, start, i - start);
-            col += w;
+        while (i < s.size()) {
+            const int w = chat::utf8::width(chat::utf8::decode(s, i));
+            n += w < 0 ? 1 : w;
         }
-        if (!cur.empty()) rows.back().push_back({cur, r.look});
+        return n;
+    };
+    for (const auto& r : in) {
+        std::string_view text = r.text;
+        while (!text.empty()) {
+            // The next word with the spaces before it.
+            std::size_t end = text.find_first_not_of(' ');
+            if (end == std::string_view::npos) end = text.size();
+            end = text.find(' ', end);
+            if (end == std::string_view::npos) end = text.size();
+            std::string_view word = text.substr(0, end);
+            text.remove_prefix(end);
+            const int w = cols_of(word);
+            if (col + w > width && col > indent) {
+                const std::size_t lead = word.find_first_not_of(' ');
+                std::string_view bare = lead == std::string_view::npos ? std::string_view() : word.substr(lead);
+                if (cols_of(bare) <= width - indent) {
+                    new_row();
+                    word = bare;
+                }
+            }
+            // Place the word, cutting it where rows end.
+            std::string cur;
+            std::size_t i = 0;
+            while (i < word.size()) {
+                const std::size_t start = i;
+                const char32_t cp = chat::utf8::decode(word, i);
+                int cw = chat::utf8::width(cp);
+                if (cw < 0) cw = 1;
+                if (col + cw > width && col > indent) {
+                    if (!cur.empty()) rows.back().push_back({cur, r.look});
+                    cur.clear();
+                    new_row();
+                }
+                cur.append(word, start, i - start);
+                col += cw;
+            }
+            if (!cur.empty()) rows.back().push_back({cur, r.look});
+        }
     }
     return rows;
 }
