@@ -1,0 +1,260 @@
+// The client's network thread against a small fake server on loopback: events for connect,
+// frames and garbage, automatic pong, keep-alive timeout, oversized lines, and reconnecting.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include "connection.hpp"
+#include "event_queue.hpp"
+#include "protocol.hpp"
+
+using namespace chat::client;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+// A listening loopback socket that accepts one client at a time; closes everything it opened.
+class fake_server {
+public:
+    fake_server() {
+        listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(listen_fd_ >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(listen_fd_, 4) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+    }
+    ~fake_server() {
+        drop();
+        if (listen_fd_ >= 0) ::close(listen_fd_);
+    }
+    std::uint16_t port() const { return port_; }
+
+    bool accept_client(int timeout_ms = 5000) {
+        pollfd p{listen_fd_, POLLIN, 0};
+        if (::poll(&p, 1, timeout_ms) != 1) return false;
+        drop();
+        client_fd_ = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        buf_.clear();
+        return client_fd_ >= 0;
+    }
+    void send(const std::string& bytes) {
+        REQUIRE(client_fd_ >= 0);
+        REQUIRE(::send(client_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+    }
+    // The next line the client sent, or "" after the deadline or on close.
+    std::string read_line(int timeout_ms = 5000) {
+        const auto deadline = clock_type::now() + std::chrono::milliseconds(timeout_ms);
+        for (;;) {
+            if (auto nl = buf_.find('\n'); nl != std::string::npos) {
+                std::string line = buf_.substr(0, nl);
+                buf_.erase(0, nl + 1);
+                return line;
+            }
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+            if (left <= 0 || client_fd_ < 0) return {};
+            pollfd p{client_fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left)) != 1) return {};
+            char tmp[4096];
+            const auto n = ::recv(client_fd_, tmp, sizeof tmp, 0);
+            if (n <= 0) return {};
+            buf_.append(tmp, static_cast<std::size_t>(n));
+        }
+    }
+    void drop() {
+        if (client_fd_ >= 0) ::close(client_fd_);
+        client_fd_ = -1;
+    }
+    void stop_listening() {
+        ::close(listen_fd_);
+        listen_fd_ = -1;
+    }
+
+private:
+    int listen_fd_ = -1;
+    int client_fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::string buf_;
+};
+
+// Reads events in order, keeping those that arrived after the one waited for.
+struct event_reader {
+    event_queue& q;
+    std::deque<net_event> backlog;
+
+    // Waits for an event matching `want`, skipping others; fails the test naming `what` on timeout.
+    net_event wait(const char* what, const std::function<bool(const net_event&)>& want, int timeout_ms = 5000) {
+        const auto deadline = clock_type::now() + std::chrono::milliseconds(timeout_ms);
+        for (;;) {
+            while (!backlog.empty()) {
+                net_event ev = std::move(backlog.front());
+                backlog.pop_front();
+                if (want(ev)) return ev;
+            }
+            bool more = false;
+            for (auto& ev : q.pop_batch(64, more)) backlog.push_back(std::move(ev));
+            if (!backlog.empty()) continue;
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+            if (left <= 0) {
+                FAIL("never happened: " << std::string(what));
+                return {};
+            }
+            pollfd p{q.wake_fd(), POLLIN, 0};
+            ::poll(&p, 1, static_cast<int>(left));
+        }
+    }
+};
+
+auto is(net_event::kind k) {
+    return [k](const net_event& e) { return e.what == k; };
+}
+
+auto is_frame(const char* type) {
+    return [type](const net_event& e) { return e.what == net_event::kind::frame && e.body.type == type; };
+}
+
+connection_config config_for(std::uint16_t port) {
+    connection_config cfg;
+    cfg.host = "127.0.0.1";
+    cfg.port = port;
+    cfg.backoff_first = std::chrono::milliseconds(50);
+    cfg.backoff_max = std::chrono::milliseconds(200);
+    return cfg;
+}
+
+const std::string welcome_line =
+    R"({"type":"welcome","version":1,"nick":"alice","server":"fake","instance":"x","default_room":"#lobby","limits":{}})"
+    "\n";
+
+}  // namespace
+
+TEST_CASE("connection: frames arrive as events, garbage is reported, pings are answered") {
+    fake_server server;
+    event_queue q(256);
+    event_reader events{q, {}};
+    connection conn(config_for(server.port()), q);
+    conn.start();
+    REQUIRE_MESSAGE(server.accept_client(), "the client never connected");
+    events.wait("connected event", is(net_event::kind::connected));
+
+    conn.send(chat::encode({{"type", "hello"}, {"version", 1}, {"nick", "alice"}}));
+    const std::string hello = server.read_line();
+    CHECK(hello.find(R"("type":"hello")") != std::string::npos);
+
+    server.send(welcome_line);
+    auto ev = events.wait("welcome frame", is_frame("welcome"));
+    CHECK(ev.body.body.value("nick", "") == "alice");
+
+    server.send("this is not json\n{\"no_type\":1}\n\xff\xfe\n");
+    auto g = events.wait("garbled event for bad json", is(net_event::kind::garbled));
+    CHECK(g.text.find("bad_json") != std::string::npos);
+    events.wait("garbled event for a frame without type", is(net_event::kind::garbled));
+    g = events.wait("garbled event for bad UTF-8", is(net_event::kind::garbled));
+    CHECK(g.text.find("bad_utf8") != std::string::npos);
+
+    // A server ping is answered by the network thread itself, with the same token.
+    server.send(R"({"type":"ping","token":77})" "\n");
+    const std::string pong = server.read_line();
+    CHECK(pong == chat::encode({{"type", "pong"}, {"token", 77}}).substr(0, pong.size()));
+    CHECK(pong.find(R"("token":77)") != std::string::npos);
+
+    conn.close(chat::encode({{"type", "quit"}}), std::chrono::milliseconds(500));
+    CHECK(server.read_line().find(R"("type":"quit")") != std::string::npos);
+    server.drop();
+    events.wait("closed event after quit", is(net_event::kind::closed));
+    conn.stop();
+}
+
+TEST_CASE("connection: a silent server is pinged, then dropped, then reconnected to") {
+    fake_server server;
+    event_queue q(256);
+    auto cfg = config_for(server.port());
+    cfg.ping_idle = std::chrono::milliseconds(200);
+    cfg.ping_timeout = std::chrono::milliseconds(200);
+    event_reader events{q, {}};
+    connection conn(cfg, q);
+    conn.start();
+    REQUIRE(server.accept_client());
+    server.send(welcome_line);  // after a welcome the connection reconnects by itself
+    events.wait("welcome frame", is_frame("welcome"));
+
+    const auto silent_since = clock_type::now();
+    const std::string ping = server.read_line(3000);
+    CHECK(ping.find(R"("type":"ping")") != std::string::npos);
+    auto d = events.wait("disconnect after the unanswered ping", is(net_event::kind::disconnected), 3000);
+    CHECK(d.text.find("no answer") != std::string::npos);
+    CHECK(clock_type::now() - silent_since >= std::chrono::milliseconds(350));
+    auto w = events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
+    CHECK(w.number >= 25);
+    CHECK(w.number <= 200);
+    REQUIRE_MESSAGE(server.accept_client(), "the client never reconnected");
+    events.wait("connected again", is(net_event::kind::connected));
+    conn.stop();
+}
+
+TEST_CASE("connection: an oversized line ends the connection with a report") {
+    fake_server server;
+    event_queue q(256);
+    auto cfg = config_for(server.port());
+    cfg.max_frame = 1024;
+    event_reader events{q, {}};
+    connection conn(cfg, q);
+    conn.start();
+    REQUIRE(server.accept_client());
+    server.send(std::string(4096, 'a'));
+    auto g = events.wait("garbled event for a line over the cap", is(net_event::kind::garbled));
+    CHECK(g.text.find("longer than 1024") != std::string::npos);
+    events.wait("disconnect after the oversized line", is(net_event::kind::disconnected));
+    conn.stop();
+}
+
+TEST_CASE("connection: before any welcome a refused connection is reported once, not retried") {
+    std::uint16_t port = 0;
+    {
+        fake_server server;
+        port = server.port();
+    }  // closed: nothing listens there now
+    event_queue q(64);
+    auto cfg = config_for(port);
+    cfg.reconnect = false;
+    event_reader events{q, {}};
+    connection conn(cfg, q);
+    conn.start();
+    auto d = events.wait("disconnected event for a refused connection", is(net_event::kind::disconnected));
+    CHECK(d.text.find("cannot connect") != std::string::npos);
+    events.wait("closed event", is(net_event::kind::closed));
+    conn.stop();
+}
+
+TEST_CASE("connection: stop() ends a connection waiting in backoff promptly") {
+    fake_server server;
+    event_queue q(256);
+    auto cfg = config_for(server.port());
+    cfg.backoff_first = std::chrono::milliseconds(20'000);
+    cfg.backoff_max = std::chrono::milliseconds(30'000);
+    event_reader events{q, {}};
+    connection conn(cfg, q);
+    conn.start();
+    REQUIRE(server.accept_client());
+    server.send(welcome_line);
+    events.wait("welcome frame", is_frame("welcome"));
+    server.drop();
+    server.stop_listening();
+    events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
+    const auto t0 = clock_type::now();
+    conn.stop();
+    CHECK(clock_type::now() - t0 < std::chrono::seconds(1));
+}
