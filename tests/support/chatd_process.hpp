@@ -251,6 +251,12 @@ public:
         }
     }
 
+    // Waits until chatd's stdout reached end of file (it exited and everything it wrote was read).
+    bool wait_output_closed(test_clock::time_point deadline) const {
+        std::unique_lock lock(mu_);
+        return cv_.wait_until(lock, deadline, [&] { return eof_; });
+    }
+
     long rss_kb() const { return proc_rss_kb(pid()); }
     int fd_count() const { return proc_fd_count(pid()); }
     long cpu_ticks() const { return proc_cpu_ticks(pid()); }

@@ -64,6 +64,8 @@ public:
             rcvbuf_ = o.rcvbuf_;
             closed_ = o.closed_;
             frames_received_ = o.frames_received_;
+            auto_pong_ = o.auto_pong_;
+            nick_ = std::move(o.nick_);
             splitter_ = std::move(o.splitter_);
         }
         return *this;
@@ -116,6 +118,9 @@ public:
     }
 
     bool connected() const { return fd_ >= 0; }
+
+    // Answer every server ping read from now on with a pong carrying its token, as a live client does.
+    void set_auto_pong(bool on) { auto_pong_ = on; }
     int fd() const { return fd_; }
 
     // Writes all of `bytes`; false if the peer is gone or the deadline passed first.
@@ -151,6 +156,11 @@ public:
                 auto r = chat::decode(line, max_depth);
                 if (!r) FAIL("the server sent an undecodable line (" << r.error.code << "): " << preview(line));
                 ++frames_received_;
+                if (auto_pong_ && r.value->type == "ping") {
+                    json pong{{"type", "pong"}};
+                    if (r.value->body.contains("token")) pong["token"] = r.value->body["token"];
+                    send(pong);
+                }
                 return std::move(r.value->body);
             }
             case line_splitter::status::too_long:
@@ -168,7 +178,7 @@ public:
     json wait_for(const std::function<bool(const json&)>& pred, const std::string& what,
                   test_clock::time_point deadline = deadline_in(5s)) {
         if (auto f = find(pred, deadline)) return std::move(*f);
-        FAIL("never received " << what << (closed_ ? " (the server closed the connection)" : " (timed out)"));
+        FAIL("never received " << what << end_reason());
         return {};
     }
 
@@ -199,19 +209,25 @@ public:
                         "could not send hello for " << nick);
         while (auto f = next_frame(deadline)) {
             const std::string type = f->value("type", "");
-            if (type == "welcome") return std::move(*f);
+            if (type == "welcome") {
+                nick_ = f->value("nick", nick);
+                return std::move(*f);
+            }
             if (type == "error") FAIL("hello as " << nick << " was refused: " << f->dump());
         }
-        FAIL("never received welcome for " << nick << (closed_ ? " (connection closed)" : " (timed out)"));
+        FAIL("never received welcome for " << nick << end_reason());
         return {};
     }
+
+    // The nick the server welcomed this client with (empty before that).
+    const std::string& nick() const { return nick_; }
 
     bool say(const std::string& room, const std::string& text) {
         return send(json{{"type", "say"}, {"room", room}, {"text", text}});
     }
 
-    // True once the server has closed the connection (read gives 0 or ECONNRESET); frames still in
-    // flight are read and dropped. False if it is still open at the deadline.
+    // True once the server has closed the connection (read gives 0 or ECONNRESET; this side then
+    // closes too); frames still in flight are read and dropped. False if it is still open at the deadline.
     bool is_closed(test_clock::time_point deadline = deadline_in(5s)) {
         while (!closed_ && fd_ >= 0) {
             if (next_frame(deadline)) continue;
@@ -238,6 +254,10 @@ public:
     }
 
 private:
+    std::string end_reason() const {
+        return closed_ ? std::string(" (the server closed the connection)") : std::string(" (timed out)");
+    }
+
     static bool make_addr(const std::string& host, std::uint16_t port, sockaddr_storage& out, socklen_t& len) {
         auto* v4 = reinterpret_cast<sockaddr_in*>(&out);
         if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
@@ -265,13 +285,12 @@ private:
                 splitter_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
                 return true;
             }
-            if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ETIMEDOUT))) {
-                closed_ = true;
-                return false;
-            }
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+                // Like a real client, hang up once the server has: it may wait for that before it
+                // frees the connection's slot.
                 closed_ = true;
+                close();
                 return false;
             }
             pollfd p{fd_, POLLIN, 0};
@@ -284,7 +303,9 @@ private:
     int fd_ = -1;
     int rcvbuf_ = 0;
     bool closed_ = false;
+    bool auto_pong_ = false;
     std::size_t frames_received_ = 0;
+    std::string nick_;
     line_splitter splitter_{max_line};
 };
 
