@@ -18,7 +18,7 @@ cleanup() {
     if [ $status -ne 0 ]; then
         echo "--- work dir $WORK kept for inspection"
     else
-        rm -rf "$WORK"
+        [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
     fi
     exit $status
 }
@@ -46,11 +46,12 @@ wait_until() {
     done
 }
 
-# start_chatd [PORT]: starts chatd on 127.0.0.1 (port 0 = ephemeral) and sets PORT.
+# start_chatd [PORT [FLAGS...]]: starts chatd on 127.0.0.1 (port 0 = ephemeral) and sets PORT.
 start_chatd() {
     local want=${1:-0}
+    shift
     [ -x "$CHATD" ] || fail "no chatd at $CHATD"
-    "$CHATD" --bind 127.0.0.1 --port "$want" >"$WORK/chatd.log" 2>&1 &
+    "$CHATD" --bind 127.0.0.1 --port "$want" "$@" >"$WORK/chatd.log" 2>&1 &
     CHATD_PID=$!
     wait_until 10 "chatd printed its port" grep -q '^listening on ' "$WORK/chatd.log"
     PORT=$(grep -m1 '^listening on ' "$WORK/chatd.log" | sed 's/.*://')
@@ -67,7 +68,7 @@ stop_chatd() {
 open_client() {
     local name=$1
     shift
-    local cmd="env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $CHAT $*; echo \$? > $WORK/$name.status; sleep 600"
+    local cmd="env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $CHAT $*; echo \$? > $WORK/$name.status.tmp; stty -a > $WORK/$name.stty; mv $WORK/$name.status.tmp $WORK/$name.status; sleep 600"
     if ! tmx has-session -t e2e 2>/dev/null; then
         LANG=C.UTF-8 tmx new-session -d -s e2e -n "$name" -x 100 -y 30 "$cmd"
     else
@@ -93,3 +94,21 @@ expect_screen() {  # expect_screen NAME TEXT [SECONDS]
 }
 
 client_exited() { [ -f "$WORK/$1.status" ]; }
+
+# The pid of the chat process running in window NAME.
+client_pid() {
+    local shell_pid
+    shell_pid=$(tmx display-message -p -t "=e2e:$1" '#{pane_pid}')
+    pgrep -P "$shell_pid" -f "$CHAT" | head -1
+}
+
+# CPU time (user + system, clock ticks) used so far by PID.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# A raw protocol client on fd 3 that discards what it receives (for floods and hostile frames).
+raw_connect() {
+    exec 3<>"/dev/tcp/127.0.0.1/$PORT" || fail "raw connection to chatd failed"
+    printf '{"type":"hello","version":1,"nick":"%s"}\n' "$1" >&3
+    cat <&3 > "$WORK/raw.out" &
+    RAW_READER=$!
+}
