@@ -203,3 +203,46 @@ TEST_CASE("hostile limits: keep-alive closes a client that never answers ping, k
     const json who = watcher.wait_for("who");
     CHECK(who["members"].size() == 2);
 }
+
+TEST_CASE("hostile limits: room caps per client and per server hold, and empty rooms are freed") {
+    chatd_process srv({"--max-rooms-per-client", "5", "--max-rooms", "8", "--rate", "0"});
+    witnesses w(srv);
+    auto join = [](test_client& c, const std::string& room) {
+        REQUIRE(c.send(json{{"type", "join"}, {"room", room}}));
+        return c.wait_for(
+            [&](const json& f) {
+                return (f.value("type", "") == "joined" || f.value("type", "") == "error") && f.value("room", "") == room;
+            },
+            "joined or an error for " + room);
+    };
+    auto room_names = [](test_client& c) {
+        REQUIRE(c.send(json{{"type", "rooms"}}));
+        std::vector<std::string> names;
+        const json answer = c.wait_for("rooms");
+        for (const auto& r : answer.value("rooms", json::array())) names.push_back(r.value("name", ""));
+        return names;
+    };
+    // #lobby counts as one of the five.
+    test_client a = srv.client();
+    a.hello("roomer");
+    for (int i = 0; i < 4; ++i) CHECK(join(a, "#a" + std::to_string(i)).value("type", "") == "joined");
+    CHECK(join(a, "#a4").value("code", "") == "too_many_rooms");
+    // The server holds #lobby and #a0-#a3; three more fit.
+    test_client b = srv.client();
+    b.hello("builder");
+    for (int i = 0; i < 3; ++i) CHECK(join(b, "#b" + std::to_string(i)).value("type", "") == "joined");
+    CHECK(join(b, "#b3").value("code", "") == "room_limit");
+    // Joining an existing room is still fine at the server cap.
+    CHECK(join(b, "#a0").value("type", "") == "joined");
+    CHECK(room_names(w.a()).size() == 8);
+
+    // Once their members are gone the rooms are gone, and new ones can be made.
+    REQUIRE(a.send(json{{"type", "quit"}}));
+    CHECK(a.is_closed());
+    b.abort();
+    w.a().wait_for([](const json& f) { return f.value("type", "") == "quit" && f.value("nick", "") == "builder"; },
+                   "quit of builder");
+    CHECK(room_names(w.a()) == std::vector<std::string>{"#lobby"});
+    CHECK(join(w.b(), "#fresh").value("type", "") == "joined");
+    w.check_relay("after the room caps");
+}
