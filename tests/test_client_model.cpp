@@ -303,8 +303,39 @@ TEST_CASE("model: pending lines are bounded; the oldest are marked unsent") {
     CHECK(texts(current_window(m), chat_line::kind::pending).size() == 3);
 }
 
-TEST_CASE("model: pending lines beyond the burst go out on later ticks") {
+namespace {
+std::int64_t fake_now = 1000;
+std::int64_t fake_clock() { return fake_now; }
+}  // namespace
+
+TEST_CASE("model: a paste faster than the rate limit is paced, not refused") {
+    fake_now = 1000;
     model m = online();
+    m.clock = &fake_clock;
+    m.tokens = 8;
+    m.tokens_at = fake_now;
+    std::size_t sent = 0;
+    for (int i = 0; i < 30; ++i) sent += type(m, "pasted " + std::to_string(i)).frames.size();
+    CHECK(sent == 8);
+    CHECK(m.pending.size() == 22);
+    CHECK(tick_interval(m) > 0);
+    for (int step = 0; step < 100 && !m.pending.empty(); ++step) {
+        fake_now += 100;
+        effects t;
+        on_tick(m, t);
+        CHECK(t.frames.size() <= 1);
+        sent += t.frames.size();
+    }
+    CHECK(sent == 30);
+    // 22 lines at 4 per second take about 5.5 s of ticks.
+    CHECK(fake_now - 1000 >= 5000);
+    CHECK(tick_interval(m) == -1);
+}
+
+TEST_CASE("model: pending lines beyond the burst go out on later ticks") {
+    fake_now = 1000;
+    model m = online();
+    m.clock = &fake_clock;
     feed(m, state(net_event::kind::disconnected, "eof"));
     for (int i = 0; i < 20; ++i) type(m, "line " + std::to_string(i));
     feed(m, state(net_event::kind::connected));
@@ -314,9 +345,10 @@ TEST_CASE("model: pending lines beyond the burst go out on later ticks") {
     CHECK(first < 10);
     std::size_t sent = first;
     for (int tick = 0; tick < 20 && !m.pending.empty(); ++tick) {
+        fake_now += 1000;
         effects t;
         on_tick(m, t);
-        CHECK(t.frames.size() <= 5);
+        CHECK(t.frames.size() <= 4);
         sent += t.frames.size();
     }
     CHECK(sent == 20);
