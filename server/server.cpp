@@ -190,10 +190,9 @@ void server::finish() {
     finished_ = true;
     grace_timer_.cancel();
     log_.info("stopped");
-    if (done_) {
-        auto done = std::move(done_);
-        done();
-    }
+    // Always later, never inside stop(): the caller may not be ready for it yet.
+    if (done_) asio::post(io_, std::move(done_));
+    done_ = nullptr;
 }
 
 }  // namespace chat

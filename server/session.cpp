@@ -147,8 +147,11 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
                 break;
             }
             last_heard_ = now;
+            const bool was_registered = chat().registered;
             chat_.on_line(*this, line_, now);
             if (closing_) break;
+            // Registered: the watchdog swaps the hello deadline for the keep-alive schedule.
+            if (chat().registered != was_registered) timer_.cancel();
         }
     }
     reader_done_ = true;
