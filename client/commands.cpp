@@ -114,7 +114,8 @@ const char* help_text() {
            "/nick new            change your nick\n"
            "/clear               empty the current window\n"
            "/quit [reason]       leave (also Ctrl-C, or Ctrl-D on an empty line)\n"
-           "keys: Alt-1..9 / Ctrl-N / Ctrl-P switch windows, PgUp/PgDn scroll, Up/Down history\n"
+           "keys: Alt-1..9 / Ctrl-N / Ctrl-P switch windows, PgUp/PgDn scroll, Up/Down history,\n"
+           "      Tab completes a nick, Ctrl-W / Ctrl-U erase a word / to the start\n"
            "//text sends a line that starts with '/'";
 }
 

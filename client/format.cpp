@@ -15,6 +15,29 @@ std::string clock_text(std::int64_t utc_ms) {
     return buf;
 }
 
+namespace {
+
+std::tm local_tm(std::int64_t utc_ms) {
+    const std::time_t secs = static_cast<std::time_t>(utc_ms / 1000);
+    std::tm local{};
+    localtime_r(&secs, &local);
+    return local;
+}
+
+}  // namespace
+
+int day_key(std::int64_t utc_ms) {
+    const std::tm t = local_tm(utc_ms);
+    return (t.tm_year + 1900) * 10000 + (t.tm_mon + 1) * 100 + t.tm_mday;
+}
+
+std::string day_text(std::int64_t utc_ms) {
+    const std::tm t = local_tm(utc_ms);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%A %d %B %Y", &t);
+    return buf;
+}
+
 int nick_colour(std::string_view nick, int slots) {
     if (slots <= 0) return 0;
     // FNV-1a: cheap and stable across runs and machines, unlike std::hash.

@@ -13,6 +13,11 @@ namespace chat::client {
 // "HH:MM:SS" in local time.
 std::string clock_text(std::int64_t utc_ms);
 
+// The local calendar day of a time, as a number that changes when the day does (yyyymmdd).
+int day_key(std::int64_t utc_ms);
+// "Wednesday 25 November 2026" in local time.
+std::string day_text(std::int64_t utc_ms);
+
 // A stable colour slot in [0, slots) for a nick (case-insensitive), the same on every run.
 int nick_colour(std::string_view nick, int slots);
 

@@ -1,5 +1,7 @@
 #include "input_line.hpp"
 
+#include <algorithm>
+
 #include "utf8.hpp"
 
 namespace chat::client {
@@ -16,6 +18,7 @@ std::size_t input_line::columns(char32_t cp) {
 }
 
 void input_line::insert(char32_t cp) {
+    edited();
     if (cp == U'\t') cp = U' ';
     if (chat::utf8::is_control(cp)) return;
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = chat::utf8::replacement;
@@ -29,6 +32,7 @@ void input_line::insert_utf8(std::string_view bytes) {
 }
 
 void input_line::left() {
+    edited();
     // Skip back over zero-width marks so the cursor lands on a character that shows.
     while (cursor_ > 0) {
         --cursor_;
@@ -37,25 +41,36 @@ void input_line::left() {
 }
 
 void input_line::right() {
+    edited();
     if (cursor_ >= text_.size()) return;
     ++cursor_;
     while (cursor_ < text_.size() && columns(text_[cursor_]) == 0) ++cursor_;
 }
 
-void input_line::home() { cursor_ = 0; }
-void input_line::end() { cursor_ = text_.size(); }
+void input_line::home() {
+    edited();
+    cursor_ = 0;
+}
+
+void input_line::end() {
+    edited();
+    cursor_ = text_.size();
+}
 
 void input_line::backspace() {
+    edited();
     if (cursor_ == 0) return;
     --cursor_;
     text_.erase(cursor_, 1);
 }
 
 void input_line::erase() {
+    edited();
     if (cursor_ < text_.size()) text_.erase(cursor_, 1);
 }
 
 void input_line::erase_word() {
+    edited();
     std::size_t start = cursor_;
     while (start > 0 && is_space(text_[start - 1])) --start;
     while (start > 0 && !is_space(text_[start - 1])) --start;
@@ -64,11 +79,13 @@ void input_line::erase_word() {
 }
 
 void input_line::erase_to_start() {
+    edited();
     text_.erase(0, cursor_);
     cursor_ = 0;
 }
 
 void input_line::history_up() {
+    edited();
     if (history_pos_ == 0) return;
     if (history_pos_ == history_.size()) draft_ = text_;
     --history_pos_;
@@ -77,10 +94,57 @@ void input_line::history_up() {
 }
 
 void input_line::history_down() {
+    edited();
     if (history_pos_ >= history_.size()) return;
     ++history_pos_;
     text_ = history_pos_ == history_.size() ? draft_ : history_[history_pos_];
     cursor_ = text_.size();
+}
+
+namespace {
+
+std::u32string to_u32(std::string_view s) {
+    std::u32string out;
+    std::size_t i = 0;
+    while (i < s.size()) out.push_back(chat::utf8::decode(s, i));
+    return out;
+}
+
+char32_t lower(char32_t c) { return c >= U'A' && c <= U'Z' ? c + 32 : c; }
+
+bool starts_with_folded(const std::u32string& name, const std::u32string& prefix) {
+    if (prefix.size() > name.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        if (lower(name[i]) != lower(prefix[i])) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool input_line::complete(const std::vector<std::string>& names) {
+    if (!completion_.active) {
+        std::size_t start = cursor_;
+        while (start > 0 && !is_space(text_[start - 1])) --start;
+        if (start == cursor_) return false;
+        completion_ = {true, start, text_.substr(start, cursor_ - start), 0};
+    }
+    std::vector<std::u32string> matches;
+    for (const auto& n : names) {
+        auto name = to_u32(n);
+        if (starts_with_folded(name, completion_.prefix)) matches.push_back(std::move(name));
+    }
+    if (matches.empty()) {
+        completion_.active = false;
+        return false;
+    }
+    std::sort(matches.begin(), matches.end());
+    const std::u32string& pick = matches[completion_.next % matches.size()];
+    ++completion_.next;
+    const std::u32string tail = completion_.start == 0 ? U": " : U" ";
+    text_.replace(completion_.start, cursor_ - completion_.start, pick + tail);
+    cursor_ = completion_.start + pick.size() + tail.size();
+    return true;
 }
 
 std::string input_line::utf8() const {
@@ -90,6 +154,7 @@ std::string input_line::utf8() const {
 }
 
 std::string input_line::submit() {
+    edited();
     std::string out = utf8();
     if (!text_.empty() && (history_.empty() || history_.back() != text_)) {
         history_.push_back(text_);

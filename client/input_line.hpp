@@ -5,6 +5,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace chat::client {
 
@@ -27,6 +28,10 @@ public:
     void erase_to_start(); // Ctrl-U
     void history_up();
     void history_down();
+
+    // Tab: completes the word before the cursor from `names` (case-insensitive prefix); pressed
+    // again, cycles to the next match. At the start of the line a ": " follows the name.
+    bool complete(const std::vector<std::string>& names);
 
     // Takes the line as UTF-8, records it in the history and clears the line.
     std::string submit();
@@ -52,6 +57,16 @@ private:
     std::size_t history_cap_;
     std::size_t history_pos_ = 0;  // == history_.size() while editing a new line
     std::u32string draft_;         // the unsent line kept while browsing the history
+
+    // The completion in progress, so a second Tab replaces it with the next match.
+    struct completion {
+        bool active = false;
+        std::size_t start = 0;       // where the completed word begins
+        std::u32string prefix;       // what the user had typed
+        std::size_t next = 0;        // index of the next match to offer
+    };
+    completion completion_;
+    void edited() { completion_.active = false; }
 };
 
 }  // namespace chat::client

@@ -27,7 +27,15 @@ bool on_key(model& m, const key& k, std::size_t page_rows, effects& fx, bool& re
     case t::down: in.history_down(); break;
     case t::page_up: scroll_by(m, page); break;
     case t::page_down: scroll_by(m, -page); break;
-    case t::tab: next_window(m, 1); break;
+    case t::tab: {
+        // Nick completion from the window's members (or the conversation's peer), others first.
+        const window& w = current_window(m);
+        std::vector<std::string> names = w.members;
+        if (w.query) names.push_back(w.name);
+        std::erase_if(names, [&](const std::string& n) { return n == m.nick; });
+        in.complete(names);
+        break;
+    }
     case t::function:
         if (k.cp >= 1 && k.cp <= 12) switch_to(m, k.cp - 1);
         break;

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "driver.hpp"
@@ -24,6 +25,7 @@ void print_pending_output(model& m) {
 int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
     std::string inbuf;
     bool stdin_open = true;
+    auto eof_deadline = std::chrono::steady_clock::time_point::max();
     std::string quit_frame;
     constexpr std::size_t max_line = 64 * 1024;  // a stdin line longer than this is sent in pieces
 
@@ -35,6 +37,13 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
 
     while (quit_frame.empty()) {
         print_pending_output(m);
+        // After EOF, lines typed while offline get a little time for the connection to come back.
+        if (!stdin_open && !m.pending.empty() && std::chrono::steady_clock::now() >= eof_deadline) {
+            effects fx;
+            on_submit(m, "/quit", fx);
+            quit_frame = fx.quit_frame;
+            break;
+        }
         if (!stdin_open && m.pending.empty()) {
             // EOF: everything read has been sent (or marked unsent); leave politely.
             effects fx;
@@ -43,7 +52,9 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
             break;
         }
         pollfd fds[3] = {{q.wake_fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
-        const int n = ::poll(fds, 3, tick_interval(m));
+        int timeout = tick_interval(m);
+        if (!stdin_open && timeout < 0) timeout = 1000;
+        const int n = ::poll(fds, 3, timeout);
         if (n < 0) continue;
         if ((fds[1].revents & POLLIN) != 0) {
             bool resized = false;
@@ -59,6 +70,7 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
             const auto got = ::read(0, buf, sizeof buf);
             if (got <= 0) {
                 stdin_open = false;
+                eof_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
                 if (!inbuf.empty()) submit(inbuf);
                 inbuf.clear();
             } else {

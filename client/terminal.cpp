@@ -17,13 +17,16 @@ namespace {
 
 int pair_of(style s) { return static_cast<int>(s) + 1; }
 
+bool colours = false;  // set once at open(): bars use their own colours instead of reverse video
+
 attr_t attrs_of(style s) {
+    const attr_t bar = colours ? A_NORMAL : A_REVERSE;
     switch (s) {
     case style::dim: return A_DIM;
     case style::bold: return A_BOLD;
-    case style::title: return A_REVERSE;
-    case style::status: return A_REVERSE;
-    case style::status_hl: return A_REVERSE | A_BOLD;
+    case style::title: return bar;
+    case style::status: return bar;
+    case style::status_hl: return bar | A_BOLD;
     case style::self: return A_BOLD;
     case style::pending: return A_DIM;
     case style::unsent: return A_BOLD;
@@ -34,6 +37,7 @@ attr_t attrs_of(style s) {
 
 void init_colours() {
     if (!has_colors()) return;
+    colours = true;
     start_color();
     use_default_colors();
     const short bar_bg = COLORS >= 256 ? 236 : COLOR_BLUE;

@@ -195,6 +195,10 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
     }
     case k::quit:
         m.quit_requested = true;
+        if (!m.pending.empty()) {
+            add_info(m, std::to_string(m.pending.size()) + (m.pending.size() == 1 ? " line was" : " lines were") +
+                            " not sent: not connected", kind::error);
+        }
         for (const auto& p : m.pending) {
             for (auto& w : m.windows) {
                 for (auto& l : w.lines) {

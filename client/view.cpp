@@ -186,13 +186,15 @@ void draw_status(const model& m, terminal& t, int y, int width) {
         const std::string count = std::to_string(cw.members.size());
         x += t.put(y, x, " | " + cw.name + " (" + count + ")", style::status, width - x - conn_cols);
     }
-    if (m.windows.size() > 1 || (!m.windows.empty() && cw.scroll > 0)) {
+    if (m.windows.size() > 1) {
         x += t.put(y, x, " |", style::status, width - x - conn_cols);
         for (std::size_t i = 0; i < m.windows.size(); ++i) {
             const window& w = m.windows[i];
-            std::string label = " " + std::to_string(i + 1) + ":" + w.name;
+            std::string label = std::to_string(i + 1) + ":" + w.name;
             if (w.unread > 0) label += "(" + std::to_string(w.unread) + (w.mentioned ? "!" : "") + ")";
-            const style s = i == m.current ? style::status_hl : (w.mentioned ? style::status_hl : style::status);
+            // The current window is bracketed; windows that named us or hold private lines light up.
+            label = i == m.current ? " [" + label + "]" : " " + label;
+            const style s = i == m.current ? style::status : (w.mentioned ? style::status_hl : style::status);
             x += t.put(y, x, label, s, width - x - conn_cols);
         }
     }
@@ -214,12 +216,21 @@ void draw_pane(model& m, terminal& t, int top, int height, int width) {
     // Wrap from the newest visible line upwards until the pane is full.
     std::vector<std::vector<row>> chunks;
     std::size_t filled = 0;
+    const int today = day_key(chat::now_ms());
     while (end > 0 && filled < static_cast<std::size_t>(height)) {
         --end;
         const chat_line& l = w.lines[end];
         auto wrapped = wrap(pieces(m, w, l), width, 6);
         filled += wrapped.size();
         chunks.push_back(std::move(wrapped));
+        // Times show only hours and minutes, so a new day (or a backlog from another day) gets a
+        // line of its own.
+        const int day = day_key(l.ts);
+        const int before = end > 0 ? day_key(w.lines[end - 1].ts) : today;
+        if (day != before || (end == 0 && day != today)) {
+            chunks.push_back(wrap({{"- " + day_text(l.ts) + " -", style::dim}}, width, 0));
+            filled += chunks.back().size();
+        }
     }
     for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) {
         for (auto& r : *it) rows.push_back(std::move(r));

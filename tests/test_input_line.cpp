@@ -132,3 +132,24 @@ TEST_CASE("input_line: horizontal scrolling keeps the cursor inside the width") 
     for (int i = 0; i < 27; ++i) in.backspace();
     CHECK(in.fit(width) == 0);
 }
+
+TEST_CASE("input_line: Tab completes nicks case-insensitively and cycles through matches") {
+    input_line in;
+    const std::vector<std::string> names = {"bob", "Bobby", "carol"};
+    in.insert_utf8("bo");
+    CHECK(in.complete(names));
+    CHECK(in.utf8() == "Bobby: ");  // sorted: "Bobby" < "bob" by code point
+    CHECK(in.complete(names));
+    CHECK(in.utf8() == "bob: ");
+    CHECK(in.complete(names));
+    CHECK(in.utf8() == "Bobby: ");
+    in.insert_utf8("hi ca");
+    CHECK(in.complete(names));
+    CHECK(in.utf8() == "Bobby: hi carol ");
+    CHECK(in.cursor() == in.text().size());
+    in.insert_utf8("zz");
+    CHECK_FALSE(in.complete(names));
+    CHECK(in.utf8() == "Bobby: hi carol zz");
+    in.insert(U' ');
+    CHECK_FALSE(in.complete(names));  // nothing typed before the cursor
+}
