@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <cstdio>
 #include <iostream>
 
@@ -54,6 +55,14 @@ void print_summary(const bench::options& opt, const chat::json& r, bool ok) {
     std::fprintf(stderr, "  %s\n", ok ? "OK" : "FAILED");
 }
 
+// The 1-minute load average: other work on the machine is the main source of noise in throughput.
+double load_average() {
+    std::ifstream f("/proc/loadavg");
+    double load = 0;
+    f >> load;
+    return load;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +103,7 @@ int main(int argc, char** argv) {
         }
     }
     result["ok"] = ok;
+    result["loadavg"] = load_average();
     print_summary(*opt, result, ok);
     std::cout << result.dump() << std::endl;
     return ok ? 0 : 1;

@@ -66,6 +66,9 @@ def main():
         ("latency max us", "latency_us.max", us),
         ("server peak RSS", "server.rss_peak_kb", kb),
     ]
+    loads = [r.get("loadavg") for rs in runs.values() for r in rs if r.get("loadavg") is not None]
+    if loads:
+        print(f"Load average (1 min) during the runs: median {statistics.median(loads):.1f}, max {max(loads):.1f}\n")
     print("| workload | metric | " + " | ".join(SERVERS) + " |")
     print("|---|---|" + "---|" * len(SERVERS))
     for id_, title in TITLES.items():
