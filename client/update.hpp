@@ -19,6 +19,10 @@ struct effects {
 };
 
 void on_event(model& m, const net_event& ev, effects& fx);
+// One frame from the server (on_event passes frames here).
+void on_frame(model& m, const chat::frame& f, effects& fx);
+// Sends pending lines as far as the rate budget allows.
+void flush_pending(model& m, effects& fx);
 void on_submit(model& m, std::string_view line, effects& fx);
 // Once a second while lines are pending: sends a few more without tripping the rate limit.
 void on_tick(model& m, effects& fx);
