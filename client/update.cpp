@@ -1,3 +1,4 @@
+// The part of update that handles connection events, ticks and the outgoing rate budget.
 #include "update.hpp"
 
 #include <algorithm>

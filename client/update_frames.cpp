@@ -1,7 +1,8 @@
-// The half of update that handles frames from the server.
+// The part of update that handles frames from the server.
 #include <algorithm>
-#include "update.hpp"
+
 #include "protocol.hpp"
+#include "update.hpp"
 #include "utf8.hpp"
 #include "window_ops.hpp"
 

@@ -1,4 +1,4 @@
-// The half of update that handles what the user types: lines, commands, and window keys.
+// The part of update that handles what the user types: lines, commands, and window keys.
 #include <algorithm>
 #include <sstream>
 
