@@ -4,6 +4,7 @@
 #include <string>
 
 #include "protocol.hpp"
+#include "keys.hpp"
 #include "update.hpp"
 
 using namespace chat::client;
@@ -380,4 +381,45 @@ TEST_CASE("model: scrollback is capped per window and scrolling is clamped") {
     CHECK(current_window(m).scroll == 40);  // the view stays where the user left it
     scroll_by(m, -1000);
     CHECK(current_window(m).scroll == 0);
+}
+
+TEST_CASE("model: keys edit, switch windows, scroll, and quit") {
+    model m = online();
+    feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice","bob"]})");
+    effects fx;
+    bool redraw = false;
+    auto press = [&](key::type t, char32_t cp = 0) {
+        fx = effects{};
+        return on_key(m, key{t, cp}, 20, fx, redraw);
+    };
+    press(key::type::alt, U'2');
+    CHECK(current_window(m).name == "#rust");
+    press(key::type::ctrl, U'p');
+    CHECK(current_window(m).name == "#lobby");
+    press(key::type::function, 2);
+    CHECK(current_window(m).name == "#rust");
+    press(key::type::alt, U'9');  // no window 9: stays
+    CHECK(current_window(m).name == "#rust");
+
+    for (char32_t c : std::u32string(U"hi b")) press(key::type::character, c);
+    press(key::type::tab);
+    CHECK(m.input.utf8() == "hi bob ");
+    CHECK_FALSE(press(key::type::enter));
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#rust"}, {"text", "hi bob "}, {"action", false}}));
+    CHECK(m.input.empty());
+
+    for (int i = 0; i < 100; ++i) feed(m, msg(100 + i, "#rust", "bob", "line"));
+    press(key::type::page_up);
+    CHECK(current_window(m).scroll == 18);
+    press(key::type::page_down);
+    CHECK(current_window(m).scroll == 0);
+
+    press(key::type::ctrl, U'l');
+    CHECK(redraw);
+    press(key::type::character, U'x');
+    CHECK_FALSE(press(key::type::ctrl, U'd'));  // not empty: Delete, not quit
+    CHECK(press(key::type::ctrl, U'u') == false);
+    CHECK(press(key::type::ctrl, U'd'));
+    CHECK_FALSE(fx.quit_frame.empty());
 }

@@ -1,0 +1,81 @@
+// The chat command line: host forms (name, IPv4, bracketed IPv6), ports, and clear errors.
+#include <doctest/doctest.h>
+
+#include "options.hpp"
+
+using chat::client::parse_options;
+
+namespace {
+
+chat::client::options ok(std::vector<std::string> args) {
+    std::string error;
+    auto o = parse_options(args, error);
+    REQUIRE_MESSAGE(o.has_value(), "refused: " << error);
+    return *o;
+}
+
+std::string refused(std::vector<std::string> args) {
+    std::string error;
+    auto o = parse_options(args, error);
+    CHECK_FALSE(o.has_value());
+    CHECK_FALSE(error.empty());
+    return error;
+}
+
+}  // namespace
+
+TEST_CASE("options: host forms and ports") {
+    auto o = ok({"chat.lan", "alice"});
+    CHECK(o.host == "chat.lan");
+    CHECK(o.port == 7667);
+    CHECK(o.nick == "alice");
+    CHECK_FALSE(o.plain);
+
+    o = ok({"192.168.1.20:7000", "bob"});
+    CHECK(o.host == "192.168.1.20");
+    CHECK(o.port == 7000);
+
+    o = ok({"[::1]:7001", "bob"});
+    CHECK(o.host == "::1");
+    CHECK(o.port == 7001);
+
+    o = ok({"[fd00::20]", "bob"});
+    CHECK(o.host == "fd00::20");
+    CHECK(o.port == 7667);
+
+    o = ok({"--port", "9000", "fd00::20", "bob"});
+    CHECK(o.host == "fd00::20");
+    CHECK(o.port == 9000);
+
+    o = ok({"--plain", "host:1234", "carol", "--port", "4321"});
+    CHECK(o.plain);
+    CHECK(o.port == 4321);  // the flag wins over host:port
+}
+
+TEST_CASE("options: timing flags take seconds with decimals") {
+    auto o = ok({"--ping-idle", "0.5", "--ping-timeout", "2", "--backoff-max", "1.5", "h", "n"});
+    CHECK(o.ping_idle.count() == 500);
+    CHECK(o.ping_timeout.count() == 2000);
+    CHECK(o.backoff_max.count() == 1500);
+    refused({"--ping-idle", "-1", "h", "n"});
+    refused({"--ping-idle", "soon", "h", "n"});
+}
+
+TEST_CASE("options: help and version need no host") {
+    CHECK(ok({"--help"}).help);
+    CHECK(ok({"--version"}).version);
+}
+
+TEST_CASE("options: mistakes are refused with a reason") {
+    CHECK(refused({"host"}).find("need a host and a nick") != std::string::npos);
+    CHECK(refused({"a", "b", "c"}).find("too many") != std::string::npos);
+    CHECK(refused({"host:0", "n"}).find("bad port") != std::string::npos);
+    CHECK(refused({"host:70000", "n"}).find("bad port") != std::string::npos);
+    CHECK(refused({"host:", "n"}).find("bad port") != std::string::npos);
+    CHECK(refused({"[::1", "n"}).find("]") != std::string::npos);
+    CHECK(refused({"[::1]x", "n"}).find("bad port") != std::string::npos);
+    CHECK(refused({":7667", "n"}).find("empty") != std::string::npos);
+    CHECK(refused({"--port", "x", "h", "n"}).find("bad port") != std::string::npos);
+    CHECK(refused({"--port"}).find("needs a value") != std::string::npos);
+    CHECK(refused({"--colour", "h", "n"}).find("unknown option --colour") != std::string::npos);
+}
