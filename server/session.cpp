@@ -11,6 +11,21 @@ namespace {
 using asio::use_awaitable;
 using asio::experimental::as_tuple;
 
+// Bytes taken from the kernel per read, and the most copied into one write. Both buffers are
+// shared by every session of the thread: nothing is kept per connection between events.
+constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t write_chunk = 256 * 1024;
+
+std::vector<char>& read_scratch() {
+    thread_local std::vector<char> buf(read_chunk);
+    return buf;
+}
+
+std::string& write_scratch() {
+    thread_local std::string buf;
+    return buf;
+}
+
 line_ptr share(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
 std::string seconds(std::chrono::milliseconds ms) {
@@ -30,7 +45,6 @@ session::session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& l
       lim_(chat.bounds()),
       address_(std::move(address)),
       on_closed_(std::move(on_closed)),
-      read_buf_{},
       splitter_(lim_.max_frame),
       wake_(socket_.get_executor()),
       timer_(socket_.get_executor()) {}
@@ -38,6 +52,8 @@ session::session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& l
 void session::start() {
     asio::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    // Reads and writes are attempted directly and only wait for readiness when the kernel says so.
+    socket_.non_blocking(true, ec);
     const auto now = clock::now();
     hello_deadline_ = now + lim_.hello_timeout;
     last_heard_ = now;
@@ -51,8 +67,13 @@ void session::start() {
 void session::deliver(const line_ptr& line) {
     if (closing_) return;
     if (queued_bytes_ + line->size() > lim_.sendq) {
-        on_overflow();
-        return;
+        // The cap is for a peer that stopped reading, not for a burst the writer has not reached yet:
+        // first hand the kernel what it will take.
+        flush_now();
+        if (queued_bytes_ + line->size() > lim_.sendq) {
+            on_overflow();
+            return;
+        }
     }
     queued_bytes_ += line->size();
     queue_.push_back(line);
@@ -67,10 +88,11 @@ void session::wake_writer() {
 }
 
 void session::on_overflow() {
-    // Runs inside a fan-out: drop what is not yet being written, queue the last word, and leave the
-    // rooms only after the fan-out is over.
-    for (const line_ptr& l : queue_) queued_bytes_ -= l->size();
-    queue_.clear();
+    // Runs inside a fan-out: drop what is not yet written (except the rest of a line already begun,
+    // so the stream stays whole), queue the last word, and leave the rooms after the fan-out.
+    const std::size_t keep = head_ + (front_offset_ > 0 ? 1 : 0);
+    for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i]->size();
+    queue_.resize(keep);
     line_ptr last = share(wire::error("sendq_exceeded", "you stopped reading; the send queue passed " +
                                                             std::to_string(lim_.sendq) + " bytes"));
     queued_bytes_ += last->size();
@@ -127,15 +149,31 @@ void session::close_socket() {
 
 asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
     asio::error_code error;
+    std::vector<char>& buf = read_scratch();
+    bool more = false;  // the last read filled the buffer: data may be waiting without a new event
     for (;;) {
-        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buf_), as_tuple(use_awaitable));
+        if (more) {
+            // Let other sessions run before reading on, so one fast sender cannot hog the thread.
+            co_await asio::post(socket_.get_executor(), use_awaitable);
+        } else {
+            auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, as_tuple(use_awaitable));
+            if (ec) {
+                error = ec;
+                break;
+            }
+        }
+        if (closed_) break;
+        asio::error_code ec;
+        const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+        more = !ec && n == buf.size();
+        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
         if (ec) {
             error = ec;
             break;
         }
         // While closing, input is read and dropped so our last frames are not lost to a reset.
         if (closing_) continue;
-        splitter_.feed(std::string_view(read_buf_.data(), n));
+        splitter_.feed(std::string_view(buf.data(), n));
         const auto now = clock::now();
         for (;;) {
             const auto st = splitter_.next(line_);
@@ -170,9 +208,58 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
     maybe_finish();
 }
 
+std::size_t session::write_now(std::size_t& attempted, asio::error_code& ec) {
+    const std::string& first = *queue_[head_];
+    if (head_ + 1 == queue_.size() || first.size() - front_offset_ >= write_chunk) {
+        // One line (or a big one): write it from where it is.
+        attempted = first.size() - front_offset_;
+        return socket_.write_some(asio::buffer(first.data() + front_offset_, attempted), ec);
+    }
+    // Several lines: one copy into a contiguous buffer is far cheaper than a system call per line.
+    std::string& out = write_scratch();
+    out.clear();
+    out.append(first, front_offset_);
+    for (std::size_t i = head_ + 1; i < queue_.size() && out.size() < write_chunk; ++i) out += *queue_[i];
+    attempted = out.size();
+    return socket_.write_some(asio::buffer(out), ec);
+}
+
+void session::flush_now() {
+    while (head_ != queue_.size()) {
+        asio::error_code ec;
+        std::size_t attempted = 0;
+        const std::size_t n = write_now(attempted, ec);
+        if (ec) return;  // the writer meets the error itself and closes from a safe place
+        consume(n);
+        if (n < attempted) return;
+    }
+}
+
+void session::consume(std::size_t written) {
+    queued_bytes_ -= written;
+    while (written > 0) {
+        const std::size_t left = queue_[head_]->size() - front_offset_;
+        if (written < left) {
+            front_offset_ += written;
+            return;
+        }
+        written -= left;
+        queue_[head_].reset();
+        ++head_;
+        front_offset_ = 0;
+    }
+    if (head_ == queue_.size()) {
+        queue_.clear();
+        head_ = 0;
+    } else if (head_ > 1024 && head_ * 2 > queue_.size()) {
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+    }
+}
+
 asio::awaitable<void> session::write_loop(std::shared_ptr<session>) {
     while (!closed_) {
-        if (queue_.empty()) {
+        if (head_ == queue_.size()) {
             if (closing_) {
                 flushed_ = true;
                 asio::error_code ec;
@@ -186,23 +273,24 @@ asio::awaitable<void> session::write_loop(std::shared_ptr<session>) {
             writer_idle_ = false;
             continue;
         }
-        // Everything queued goes out in one gathered write.
-        writing_.swap(queue_);
-        buffers_.clear();
-        std::size_t bytes = 0;
-        for (const line_ptr& l : writing_) {
-            buffers_.push_back(asio::buffer(*l));
-            bytes += l->size();
+        // Everything queued since the last wake-up goes out in one write.
+        asio::error_code ec;
+        std::size_t attempted = 0;
+        const std::size_t n = write_now(attempted, ec);
+        const bool blocked = ec == asio::error::would_block || ec == asio::error::try_again;
+        if (ec && !blocked) {
+            if (reason_.empty()) reason_ = "connection lost";
+            close_socket();
+            co_return;
         }
-        auto [ec, n] = co_await asio::async_write(socket_, buffers_, as_tuple(use_awaitable));
-        writing_.clear();
-        queued_bytes_ -= bytes;
-        if (ec) {
-            if (!closed_) {
+        consume(n);
+        if (blocked || n < attempted) {
+            // The kernel buffer is full, which arms its "writable again" notification: wait for it.
+            auto [wec] = co_await socket_.async_wait(asio::socket_base::wait_write, as_tuple(use_awaitable));
+            if (wec && !closed_) {
                 if (reason_.empty()) reason_ = "connection lost";
                 close_socket();
             }
-            co_return;
         }
     }
 }

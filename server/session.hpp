@@ -1,7 +1,6 @@
 // One client connection: reads lines into the dispatcher, writes its bounded queue, watches the clock.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -55,6 +54,12 @@ private:
     void fail(std::string_view quit_reason, std::string_view log_reason, std::string error_line = {});
     void begin_close(std::string_view reason);
     void on_overflow();
+    // One non-blocking write of as much of the queue as fits; returns the bytes written and sets
+    // `attempted` to the bytes offered.
+    std::size_t write_now(std::size_t& attempted, asio::error_code& ec);
+    void consume(std::size_t written);
+    // Writes what the kernel takes right now, without waiting; never closes.
+    void flush_now();
     void wake_writer();
     void close_socket();
     void maybe_finish();
@@ -68,14 +73,15 @@ private:
     std::string reason_;  // why the session is closing, for the log
     closed_handler on_closed_;
 
-    std::array<char, 8192> read_buf_;
     line_splitter splitter_;
     std::string line_;
 
-    std::vector<line_ptr> queue_;    // waiting for the writer
-    std::vector<line_ptr> writing_;  // in the write in flight
-    std::vector<asio::const_buffer> buffers_;
-    std::size_t queued_bytes_ = 0;   // queue_ and writing_ together
+    // The send queue: lines from head_ on are unsent, the one at head_ possibly in part
+    // (front_offset_ bytes of it are out).
+    std::vector<line_ptr> queue_;
+    std::size_t head_ = 0;
+    std::size_t front_offset_ = 0;
+    std::size_t queued_bytes_ = 0;   // bytes not yet written
     asio::steady_timer wake_;        // the writer sleeps on it while the queue is empty
     bool writer_idle_ = false;
 
