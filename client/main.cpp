@@ -13,7 +13,7 @@
 #include "event_queue.hpp"
 #include "keys.hpp"
 #include "model.hpp"
-#include "options.hpp"
+#include "chat_options.hpp"
 #include "plain.hpp"
 #include "protocol.hpp"
 #include "signals.hpp"

@@ -1,7 +1,7 @@
 // The chat command line: host forms (name, IPv4, bracketed IPv6), ports, and clear errors.
 #include <doctest/doctest.h>
 
-#include "options.hpp"
+#include "chat_options.hpp"
 
 using chat::client::parse_options;
 

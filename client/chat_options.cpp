@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "chat_options.hpp"
 
 #include <charconv>
 #include <cmath>
