@@ -125,9 +125,12 @@ asio::awaitable<void> connection::run() {
         } else {
             tcp::socket sock(io_);
             socket_ = &sock;
-            auto [cec, ep] = co_await asio::async_connect(sock, results, use_tuple);
+            asio::steady_timer limit(io_, cfg_.connect_timeout);
+            auto raced = co_await (asio::async_connect(sock, results, use_tuple) || limit.async_wait(use_tuple));
             socket_ = nullptr;
             if (stopping_ || closing_) break;
+            std::error_code cec = asio::error::timed_out;
+            if (raced.index() == 0) cec = std::get<0>(std::get<0>(raced));
             if (cec) {
                 reason = "cannot connect to " + where + ": " + cec.message();
             } else {
@@ -234,6 +237,13 @@ asio::awaitable<std::string> connection::write_loop(tcp::socket& sock) {
 
 asio::awaitable<std::string> connection::keepalive_loop(tcp::socket&) {
     asio::steady_timer timer(io_);
+    // A server that accepts but never answers hello (stopped, or not chatd at all) is given up on.
+    timer.expires_after(cfg_.register_timeout);
+    auto [rec] = co_await timer.async_wait(use_tuple);
+    if (rec) co_return "stopped";
+    if (!welcomed_) {
+        co_return "no welcome from the server within " + std::to_string(cfg_.register_timeout.count() / 1000) + " s";
+    }
     for (;;) {
         timer.expires_at(last_rx_ + cfg_.ping_idle);
         auto [ec] = co_await timer.async_wait(use_tuple);

@@ -27,6 +27,8 @@ struct connection_config {
     std::size_t max_send_bytes = 1024 * 1024;  // outgoing frames queued before new ones are refused
     std::chrono::milliseconds ping_idle{60'000};
     std::chrono::milliseconds ping_timeout{30'000};
+    std::chrono::milliseconds connect_timeout{10'000};   // a SYN into the void gives up after this
+    std::chrono::milliseconds register_timeout{10'000};  // connected but no welcome (a stopped server)
     std::chrono::milliseconds backoff_first{500};
     std::chrono::milliseconds backoff_max{30'000};
     bool reconnect = true;  // false: report the first failure and stop (used before the first welcome)

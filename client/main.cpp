@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <clocale>
 #include <cstdio>
 #include <string>
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
     cfg.ping_idle = opts->ping_idle;
     cfg.ping_timeout = opts->ping_timeout;
     cfg.backoff_max = opts->backoff_max;
+    cfg.register_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(10), cfg.ping_idle + cfg.ping_timeout);
     cfg.reconnect = false;  // until the first welcome: a failure at start is reported, not retried
     connection conn(cfg, q);
 

@@ -132,6 +132,7 @@ connection_config config_for(std::uint16_t port) {
     cfg.port = port;
     cfg.backoff_first = std::chrono::milliseconds(50);
     cfg.backoff_max = std::chrono::milliseconds(200);
+    cfg.register_timeout = std::chrono::milliseconds(1000);
     return cfg;
 }
 
@@ -257,4 +258,22 @@ TEST_CASE("connection: stop() ends a connection waiting in backoff promptly") {
     const auto t0 = clock_type::now();
     conn.stop();
     CHECK(clock_type::now() - t0 < std::chrono::seconds(1));
+}
+
+TEST_CASE("connection: a server that accepts but never welcomes is given up on") {
+    fake_server server;
+    event_queue q(64);
+    event_reader events{q, {}};
+    auto cfg = config_for(server.port());
+    cfg.register_timeout = std::chrono::milliseconds(300);
+    cfg.reconnect = false;
+    connection conn(cfg, q);
+    conn.start();
+    REQUIRE(server.accept_client());
+    const auto t0 = clock_type::now();
+    auto d = events.wait("disconnect without a welcome", is(net_event::kind::disconnected), 3000);
+    CHECK(d.text.find("no welcome") != std::string::npos);
+    CHECK(clock_type::now() - t0 >= std::chrono::milliseconds(250));
+    events.wait("closed event", is(net_event::kind::closed));
+    conn.stop();
 }
