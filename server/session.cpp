@@ -65,7 +65,7 @@ void session::start() {
 }
 
 void session::deliver(const line_ptr& line) {
-    if (closing_) return;
+    if (closing_ || closed_) return;
     if (queued_bytes_ + line->size() > lim_.sendq) {
         // The cap is for a peer that stopped reading, not for a burst the writer has not reached yet:
         // first hand the kernel what it will take.
@@ -188,8 +188,11 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
             const bool was_registered = chat().registered;
             chat_.on_line(*this, line_, now);
             if (closing_) break;
-            // Registered: the watchdog swaps the hello deadline for the keep-alive schedule.
-            if (chat().registered != was_registered) timer_.cancel();
+            if (chat().registered != was_registered) {
+                log_.conn("hello " + address_ + " as " + logger::field(chat().nick));
+                // The watchdog swaps the hello deadline for the keep-alive schedule.
+                timer_.cancel();
+            }
         }
     }
     reader_done_ = true;
