@@ -25,25 +25,25 @@ bool client::start_connect(const sockaddr_storage& addr, socklen_t len) {
     fd_ = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
         phase_ = phase::closed;
-        return false;
+        return false;  // errno says why
     }
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     phase_ = phase::connecting;
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), len) == 0) return true;
     if (errno == EINPROGRESS) return true;
+    const int err = errno;
     close();
+    errno = err;
     return false;
 }
 
-bool client::finish_connect() {
+int client::finish_connect() {
     int err = 0;
     socklen_t len = sizeof err;
-    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-        close();
-        return false;
-    }
-    return true;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err != 0) close();
+    return err;
 }
 
 client::io client::read_some() {

@@ -26,8 +26,9 @@ public:
 
     // Starts a non-blocking connect; false (and closed) if the socket cannot be made.
     bool start_connect(const sockaddr_storage& addr, socklen_t len);
-    // After EPOLLOUT on a connecting socket: true if the connection is established.
-    bool finish_connect();
+    // After EPOLLOUT on a connecting socket: 0 if the connection is established, else its errno
+    // (and the socket is closed).
+    int finish_connect();
 
     // One read() of up to the buffer's free space into the input buffer.
     io read_some();

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace bench {
@@ -75,10 +77,27 @@ void client_pool::lose(int index, std::string_view why) {
 
 void client_pool::start_next() {
     const int index = started_++;
-    client& c = at(index);
     ++in_setup_;
+    start_connect(index);
+}
+
+void client_pool::retry_connect(int index, int err) {
+    constexpr int max_attempts = 4;
+    if (attempts_[static_cast<std::size_t>(index)] >= max_attempts) {
+        lose(index, std::string("connect failed: ") + std::strerror(err));
+        return;
+    }
+    ++retries_;
+    start_connect(index);
+}
+
+void client_pool::start_connect(int index) {
+    client& c = at(index);
+    ++attempts_[static_cast<std::size_t>(index)];
     if (!c.start_connect(addr_, addr_len_)) {
-        lose(index, "socket/connect failed (file descriptor limit?)");
+        const int err = errno;
+        if (err == EMFILE || err == ENFILE) lose(index, std::string("socket: ") + std::strerror(err));
+        else retry_connect(index, err);
         return;
     }
     epoll_event ev{};
@@ -118,6 +137,7 @@ bool client_pool::on_line(int index, std::string_view line, std::string_view& te
 
 bool client_pool::set_up(int count) {
     clients_.resize(static_cast<std::size_t>(count));
+    attempts_.assign(static_cast<std::size_t>(count), 0);
     const std::int64_t deadline = now_ns() + static_cast<std::int64_t>(opt_.setup_timeout * 1e9);
     no_handler none;
     while (ready_ < count) {

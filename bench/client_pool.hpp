@@ -43,6 +43,7 @@ public:
     client& at(int index) { return clients_[static_cast<std::size_t>(index)]; }
     int size() const { return static_cast<int>(clients_.size()); }
     int lost_connections() const { return lost_; }
+    int connect_retries() const { return retries_; }
     const std::string& error() const { return error_; }
     const std::string& room() const { return room_; }
     const protocol_adapter& proto() const { return proto_; }
@@ -54,6 +55,10 @@ private:
     };
 
     void start_next();
+    void start_connect(int index);
+    // A connect that failed in set-up is tried again a few times (a loaded server may reset a
+    // connection its accept queue had no room for); the retries are reported.
+    void retry_connect(int index, int err);
     void set_interest(int index, bool want_write);
     void lose(int index, std::string_view why);
     // Set-up transitions driven by a line; true if the line was a bench message for the workload.
@@ -73,6 +78,8 @@ private:
     int in_setup_ = 0;      // started but not yet in the room
     int ready_ = 0;
     int lost_ = 0;          // connections that closed or failed
+    int retries_ = 0;       // connects tried again after a failure
+    std::vector<int> attempts_;  // per client: connects started
     std::string error_;
 };
 
@@ -88,8 +95,8 @@ int client_pool::poll_once(std::int64_t timeout_ns, H& h) {
         client& c = at(index);
         if (c.state() == client::phase::closed) continue;
         if (c.state() == client::phase::connecting) {
-            if (!c.finish_connect()) {
-                lose(index, "connect failed");
+            if (const int err = c.finish_connect(); err != 0) {
+                retry_connect(index, err);
                 continue;
             }
             c.set_state(client::phase::registering);

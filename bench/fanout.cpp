@@ -183,6 +183,7 @@ bool fanout_run::run(chat::json& out) {
     out["extra"] = extra;
     out["malformed"] = malformed_;
     out["lost_connections"] = pool_.lost_connections();
+    out["connect_retries"] = pool_.connect_retries();
     out["timed_out"] = timed_out;
     out["duration_s"] = secs;
     out["send_duration_s"] = static_cast<double>(last_send_ - first_send_) / 1e9;

@@ -18,6 +18,7 @@ bool run_idle(const options& opt, client_pool& pool, chat::json& out) {
     out["bench_cpu_s"] = static_cast<double>(own_cpu_ns() - bench_cpu0) / 1e9;
     out["setup_s"] = setup_s;
     out["lost_connections"] = pool.lost_connections();
+    out["connect_retries"] = pool.connect_retries();
     if (before && after) {
         const double per_conn = static_cast<double>(after->rss_kb - before->rss_kb) * 1024.0 / opt.clients;
         out["server"] = {{"rss_before_kb", before->rss_kb},
