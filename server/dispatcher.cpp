@@ -19,7 +19,7 @@ std::string_view about_of(std::string_view type) { return type.substr(0, 32); }
 std::string shown(std::string_view name) { return wire::clip(name, 40); }
 
 // A JSON number: an integer when it is one, so the default limits read "rate":5.
-json number(double v) {
+wire::out_json number(double v) {
     if (std::floor(v) == v && std::fabs(v) < 1e15) return static_cast<std::int64_t>(v);
     return v;
 }
@@ -163,7 +163,7 @@ void dispatcher::leave(participant& p, std::string_view reason) {
     s.gone = true;
     if (!s.registered) return;
     if (!shutting_down_) {
-        tell_neighbours(p, share(encode(json{{"type", "quit"}, {"nick", s.nick}, {"reason", reason},
+        tell_neighbours(p, share(wire::encode(wire::out_json{{"type", "quit"}, {"nick", s.nick}, {"reason", reason},
                                              {"ts", now_ms()}})),
                         false);
     }
@@ -176,7 +176,7 @@ void dispatcher::leave(participant& p, std::string_view reason) {
 }
 
 std::string dispatcher::welcome(const std::string& nick) const {
-    const json lim = {{"max_frame", lim_.max_frame},
+    const wire::out_json lim = {{"max_frame", lim_.max_frame},
                       {"max_text", lim_.max_text},
                       {"max_nick", lim_.max_nick},
                       {"max_room_name", lim_.max_room_name},
@@ -185,7 +185,7 @@ std::string dispatcher::welcome(const std::string& nick) const {
                       {"history", lim_.history},
                       {"rate", number(lim_.rate)},
                       {"burst", number(lim_.burst)}};
-    return encode(json{{"type", "welcome"},
+    return wire::encode(wire::out_json{{"type", "welcome"},
                        {"version", protocol_version},
                        {"nick", nick},
                        {"server", std::string("chatd ") + CHAT_VERSION},
@@ -222,13 +222,13 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
         r.add(&p);
         s.rooms.push_back(&r);
         broadcast(r,
-                  share(encode(json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
+                  share(wire::encode(wire::out_json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
                   &p);
     }
-    json members = json::array();
+    wire::out_json members = wire::out_json::array();
     for (const participant* m : r.members()) members.push_back(m->chat().nick);
-    p.deliver(share(encode(
-        json{{"type", "joined"}, {"room", r.name()}, {"topic", r.topic()}, {"members", std::move(members)}})));
+    p.deliver(share(wire::encode(
+        wire::out_json{{"type", "joined"}, {"room", r.name()}, {"topic", r.topic()}, {"members", std::move(members)}})));
     send_history(p, r, since);
 }
 
@@ -273,7 +273,7 @@ void dispatcher::on_part(participant& p, const json& b) {
     room* r = registry_.find_room(*name);
     if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + shown(*name)}, "part", false, shown(*name));
     peer_state& s = p.chat();
-    broadcast(*r, share(encode(json{{"type", "part"},
+    broadcast(*r, share(wire::encode(wire::out_json{{"type", "part"},
                                     {"room", r->name()},
                                     {"nick", s.nick},
                                     {"reason", wire::clip(reason, lim_.max_topic)},
@@ -329,7 +329,7 @@ void dispatcher::on_nick(participant& p, const json& b) {
     if (holder != nullptr && holder != &p) {
         return refuse(p, {"nick_in_use", "the nick " + *nick + " is already in use"}, "nick", false, {}, *nick);
     }
-    const line_ptr line = share(encode(json{{"type", "nick"}, {"old", s.nick}, {"new", *nick}, {"ts", now_ms()}}));
+    const line_ptr line = share(wire::encode(wire::out_json{{"type", "nick"}, {"old", s.nick}, {"new", *nick}, {"ts", now_ms()}}));
     if (*nick == s.nick) {
         // Nothing changes; only the asker hears back, so a client waiting for an answer gets one.
         p.deliver(line);
@@ -354,7 +354,7 @@ void dispatcher::on_topic(participant& p, const json& b) {
         if (auto bad = check_topic(topic, lim_)) return refuse(p, *bad, "topic", false, r->name());
         r->set_topic(std::move(topic), p.chat().nick, now_ms());
     }
-    const line_ptr line = share(encode(json{{"type", "topic"},
+    const line_ptr line = share(wire::encode(wire::out_json{{"type", "topic"},
                                             {"room", r->name()},
                                             {"topic", r->topic()},
                                             {"by", r->topic_by()},
@@ -367,11 +367,11 @@ void dispatcher::on_topic(participant& p, const json& b) {
 }
 
 void dispatcher::on_rooms(participant& p) {
-    json list = json::array();
+    wire::out_json list = wire::out_json::array();
     for (const auto& [name, r] : registry_.rooms()) {
-        list.push_back(json{{"name", r->name()}, {"members", r->members().size()}, {"topic", r->topic()}});
+        list.push_back(wire::out_json{{"name", r->name()}, {"members", r->members().size()}, {"topic", r->topic()}});
     }
-    p.deliver(share(encode(json{{"type", "rooms"}, {"rooms", std::move(list)}})));
+    p.deliver(share(wire::encode(wire::out_json{{"type", "rooms"}, {"rooms", std::move(list)}})));
 }
 
 void dispatcher::on_who(participant& p, const json& b) {
@@ -381,13 +381,13 @@ void dispatcher::on_who(participant& p, const json& b) {
     if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, "who", false, shown(*name));
     const room* r = registry_.find_room(*name);
     if (r == nullptr) return refuse(p, {"no_such_room", "there is no room " + shown(*name)}, "who", false, shown(*name));
-    json members = json::array();
+    wire::out_json members = wire::out_json::array();
     for (const participant* m : r->members()) members.push_back(m->chat().nick);
-    p.deliver(share(encode(json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}})));
+    p.deliver(share(wire::encode(wire::out_json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}})));
 }
 
 void dispatcher::on_ping(participant& p, const json& b) {
-    json pong = {{"type", "pong"}};
+    wire::out_json pong = {{"type", "pong"}};
     const auto it = b.find("token");
     if (it != b.end()) {
         if (!it->is_string() && !it->is_number_integer()) {
@@ -398,7 +398,7 @@ void dispatcher::on_ping(participant& p, const json& b) {
         }
         pong["token"] = *it;
     }
-    p.deliver(share(encode(pong)));
+    p.deliver(share(wire::encode(pong)));
 }
 
 void dispatcher::on_quit(participant& p, const json& b) {

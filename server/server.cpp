@@ -163,7 +163,7 @@ void server::stop(std::function<void()> done) {
     chat_.begin_shutdown();
     log_.info("shutting down: " + std::to_string(sessions_.size()) + " clients");
     const auto line = std::make_shared<const std::string>(
-        encode(json{{"type", "shutdown"}, {"message", "the server is shutting down"}}));
+        wire::encode(wire::out_json{{"type", "shutdown"}, {"message", "the server is shutting down"}}));
     std::vector<std::shared_ptr<session>> all;
     all.reserve(sessions_.size());
     for (const auto& [raw, s] : sessions_) all.push_back(s);

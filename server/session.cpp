@@ -326,7 +326,7 @@ asio::awaitable<void> session::watchdog(std::shared_ptr<session>) {
                      wire::error("ping_timeout", "no answer to ping within " + seconds(lim_.ping_timeout) + " s"));
             }
         } else if (now >= last_heard_ + lim_.ping_interval) {
-            deliver(share(encode(json{{"type", "ping"}, {"token", ++ping_token_}})));
+            deliver(share(wire::encode(wire::out_json{{"type", "ping"}, {"token", ++ping_token_}})));
             ping_outstanding_ = true;
             ping_sent_ = now;
         }

@@ -99,11 +99,17 @@ std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std
 
 std::string error(std::string_view code, std::string_view message, std::string_view about,
                   std::string_view room, std::string_view nick) {
-    json j = {{"type", "error"}, {"code", code}, {"message", message}};
+    out_json j = {{"type", "error"}, {"code", code}, {"message", message}};
     if (!about.empty()) j["about"] = about;
     if (!room.empty()) j["room"] = room;
     if (!nick.empty()) j["nick"] = nick;
     return encode(j);
+}
+
+std::string encode(const out_json& frame) {
+    std::string s = frame.dump(-1, ' ', false, out_json::error_handler_t::replace);
+    s += '\n';
+    return s;
 }
 
 std::string clip(std::string_view s, std::size_t max) {

@@ -9,6 +9,12 @@
 
 namespace chat::wire {
 
+// Frames the server builds keep their fields in the order written, "type" first, as in the docs.
+using out_json = nlohmann::ordered_json;
+
+// One line with its '\n'; invalid UTF-8 is replaced, never thrown.
+std::string encode(const out_json& frame);
+
 // Appends `s` as a JSON string literal. `s` must be valid UTF-8 (everything relayed was decoded from
 // validated JSON); only '"', '\\' and C0 controls need escaping.
 void append_string(std::string& out, std::string_view s);
