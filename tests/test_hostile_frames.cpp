@@ -78,8 +78,10 @@ TEST_CASE("hostile frames: a 10 MB line without newline is refused with frame_to
     CHECK(e.value("message", "") != "");
     CHECK_MESSAGE(c.is_closed(), "the connection stayed open after frame_too_long");
     const long rss_after = srv.rss_kb();
-    CHECK_MESSAGE(rss_after - rss_before < 2048,
-                  "chatd RSS grew from " << rss_before << " KiB to " << rss_after << " KiB");
+    if (rss_is_meaningful) {
+        CHECK_MESSAGE(rss_after - rss_before < 2048,
+                      "chatd RSS grew from " << rss_before << " KiB to " << rss_after << " KiB");
+    }
     // The witnesses saw the attacker leave, and still talk.
     w.a().wait_for([](const json& f) { return f.value("type", "") == "quit" && f.value("nick", "") == "endless"; },
                    "quit of endless");
