@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <deque>
 #include <future>
-#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -15,7 +14,6 @@
 #include <asio.hpp>
 
 #include "event_queue.hpp"
-#include "limits.hpp"
 
 namespace chat::client {
 

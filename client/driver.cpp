@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <algorithm>
+
 #include "protocol.hpp"
 #include "signals.hpp"
 
