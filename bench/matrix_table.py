@@ -35,7 +35,8 @@ def main():
                 runs[(r["id"], r["label"])].append(r)
 
     def cell(id_, srv, path, fmt):
-        vals = [get(r, path) for r in runs.get((id_, srv), [])]
+        # Medians over valid runs only: a failed run's figures describe the failure, not the server.
+        vals = [get(r, path) for r in runs.get((id_, srv), []) if r.get("ok")]
         vals = [v for v in vals if v is not None]
         if not vals:
             return "-"

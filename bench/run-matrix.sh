@@ -66,6 +66,8 @@ start_server() {
         chatd)
             [ -x "$chatd" ] || { echo "no $chatd: build it with ninja -C $build chatd" >&2; exit 1; }
             server_log="$out/chatd.stdout"
+            # Emptied here, not by the background redirection, which may run after the first read.
+            : > "$server_log"
             # Flood limit off, queues and connection caps above anything the matrix needs.
             taskset -c "$server_cpu" "$chatd" --bind 127.0.0.1 --port 0 --rate 0 --sendq 67108864 \
                 --max-clients 5000 --max-per-ip 5000 --quiet > "$server_log" 2>&1 &
