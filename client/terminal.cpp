@@ -56,8 +56,13 @@ void init_colours() {
     pair(style::pending, COLORS >= 256 ? 244 : -1, -1);
     pair(style::unsent, COLOR_RED, -1);
     pair(style::highlight, COLOR_YELLOW, -1);
-    const short nicks[nick_styles] = {COLOR_GREEN, COLOR_YELLOW, COLOR_BLUE, COLOR_MAGENTA, COLOR_CYAN, COLOR_RED};
-    for (int i = 0; i < nick_styles; ++i) pair(static_cast<style>(static_cast<int>(style::nick0) + i), nicks[i], -1);
+    // Nick colours that read well on dark and light backgrounds; red stays for errors.
+    const short basic[nick_styles] = {COLOR_GREEN, COLOR_YELLOW, COLOR_BLUE, COLOR_MAGENTA,
+                                      COLOR_CYAN, COLOR_GREEN, COLOR_YELLOW, COLOR_CYAN};
+    const short rich[nick_styles] = {71, 172, 69, 133, 37, 107, 166, 98};
+    for (int i = 0; i < nick_styles; ++i) {
+        pair(static_cast<style>(static_cast<int>(style::nick0) + i), COLORS >= 256 ? rich[i] : basic[i], -1);
+    }
 }
 
 // Reads the rest of a CSI/SS3 sequence that ncurses passed through and maps the common keys.

@@ -7,6 +7,7 @@
 #include "protocol.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
+#include "window_ops.hpp"
 
 namespace chat::client {
 
@@ -74,8 +75,7 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
         out.push_back({"  (not sent)", style::unsent});
         break;
     }
-    if (l.what == kind::message && !l.self && !m.nick.empty() &&
-        chat::fold(l.text).find(chat::fold(m.nick)) != std::string::npos) {
+    if (l.what == kind::message && !l.self && mentions(l.text, m.nick)) {
         out.back().look = style::highlight;
     }
     return out;

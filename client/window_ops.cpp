@@ -1,6 +1,7 @@
 #include "window_ops.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "protocol.hpp"
 
@@ -46,14 +47,22 @@ chat_line make_line(chat_line::kind k, std::string text) {
     return l;
 }
 
-namespace {
-
 bool mentions(std::string_view text, std::string_view nick) {
     if (nick.empty()) return false;
-    return chat::fold(text).find(chat::fold(nick)) != std::string::npos;
+    const std::string hay = chat::fold(text);
+    const std::string needle = chat::fold(nick);
+    // Whole words only: "al" is not mentioned by "also".
+    auto name_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    };
+    for (std::size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) {
+        const bool start_ok = at == 0 || !name_char(hay[at - 1]);
+        const std::size_t end = at + needle.size();
+        const bool end_ok = end >= hay.size() || !name_char(hay[end]);
+        if (start_ok && end_ok) return true;
+    }
+    return false;
 }
-
-}  // namespace
 
 void add_line(model& m, window& w, chat_line line, bool print) {
     const bool is_current = !m.windows.empty() && &m.windows[m.current] == &w;

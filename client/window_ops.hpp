@@ -21,6 +21,9 @@ void close_window(model& m, std::size_t index);
 // Appends a line to a window: caps its length, counts unread lines, records it for line mode.
 void add_line(model& m, window& w, chat_line line, bool print = true);
 
+// True if `text` names `nick` as a whole word, ignoring case.
+bool mentions(std::string_view text, std::string_view nick);
+
 bool same_nick(std::string_view a, std::string_view b);
 bool has_member(const window& w, std::string_view nick);
 void remove_member(window& w, std::string_view nick);

@@ -6,6 +6,7 @@
 #include "protocol.hpp"
 #include "keys.hpp"
 #include "update.hpp"
+#include "window_ops.hpp"
 
 using namespace chat::client;
 
@@ -422,4 +423,13 @@ TEST_CASE("model: keys edit, switch windows, scroll, and quit") {
     CHECK(press(key::type::ctrl, U'u') == false);
     CHECK(press(key::type::ctrl, U'd'));
     CHECK_FALSE(fx.quit_frame.empty());
+}
+
+TEST_CASE("model: a mention is a whole word, in any case") {
+    CHECK(mentions("hey Alice, look", "alice"));
+    CHECK(mentions("alice: hi", "alice"));
+    CHECK(mentions("ping @alice", "alice"));
+    CHECK_FALSE(mentions("malice aforethought", "alice"));
+    CHECK_FALSE(mentions("alice_ is not me", "alice"));
+    CHECK_FALSE(mentions("anything", ""));
 }
