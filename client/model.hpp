@@ -47,7 +47,8 @@ struct window {
     std::string topic;
     std::size_t unread = 0;
     bool mentioned = false;       // an unread line names us
-    std::size_t scroll = 0;       // screen rows scrolled up from the bottom
+    std::size_t scroll = 0;       // lines scrolled up from the bottom
+    std::size_t bytes = 0;        // text held in `lines`, for the per-window cap
 };
 
 // A line typed while offline, sent after the next welcome.
@@ -102,6 +103,8 @@ struct model {
     input_line input;
     chat::limits lim;             // from welcome.limits
     std::size_t max_lines = 5000; // per window
+    std::size_t max_window_bytes = 4 * 1024 * 1024;  // per window, so 4 KiB lines cannot add up to gigabytes
+    std::size_t max_windows = 64; // a flood of private messages from new nicks opens no more
     std::size_t max_pending = 100;
 
     bool line_mode = false;

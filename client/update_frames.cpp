@@ -182,6 +182,11 @@ void on_pm(model& m, const json& body) {
     l.self = same_nick(l.from, m.nick);
     const std::string peer = l.self ? l.to : l.from;
     if (peer.empty()) return;
+    if (!find_window(m, peer) && m.windows.size() >= m.max_windows) {
+        // Past the window cap (a flood of senders) the line still shows, where the user looks.
+        add_line(m, current_window(m), std::move(l));
+        return;
+    }
     const std::size_t i = open_window(m, peer, true);
     window& w = m.windows[i];
     const std::int64_t id = int_of(body, "id");
@@ -357,7 +362,11 @@ void flush_pending(model& m, effects& fx) {
         m.pending.pop_front();
         // The server echoes the message; the pending copy goes so it is not shown twice.
         for (auto& w : m.windows) {
-            std::erase_if(w.lines, [&](const chat_line& l) { return l.local_id == p.local_id; });
+            std::erase_if(w.lines, [&](const chat_line& l) {
+                if (l.local_id != p.local_id) return false;
+                w.bytes -= std::min(w.bytes, l.text.size() + l.from.size() + l.to.size());
+                return true;
+            });
         }
         if (p.query) {
             fx.frames.push_back(chat::encode({{"type", "pm"}, {"to", p.window}, {"text", p.text}, {"action", p.action}}));

@@ -215,6 +215,7 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
         return;
     case k::clear:
         current_window(m).lines.clear();
+        current_window(m).bytes = 0;
         current_window(m).scroll = 0;
         return;
     }

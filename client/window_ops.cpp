@@ -75,8 +75,13 @@ void add_line(model& m, window& w, chat_line line, bool print) {
     // A window scrolled up keeps showing the same lines while new ones arrive below.
     if (w.scroll > 0) ++w.scroll;
     if (m.line_mode && print) m.printed.push_back(printed_line{w.name, w.query, line});
+    w.bytes += line.text.size() + line.from.size() + line.to.size();
     w.lines.push_back(std::move(line));
-    while (w.lines.size() > m.max_lines) w.lines.pop_front();
+    while (w.lines.size() > 1 && (w.lines.size() > m.max_lines || w.bytes > m.max_window_bytes)) {
+        const chat_line& old = w.lines.front();
+        w.bytes -= std::min(w.bytes, old.text.size() + old.from.size() + old.to.size());
+        w.lines.pop_front();
+    }
 }
 
 bool has_member(const window& w, std::string_view nick) {

@@ -433,3 +433,21 @@ TEST_CASE("model: a mention is a whole word, in any case") {
     CHECK_FALSE(mentions("alice_ is not me", "alice"));
     CHECK_FALSE(mentions("anything", ""));
 }
+
+TEST_CASE("model: windows are bounded in bytes, and private messages from a crowd open no more windows") {
+    model m = online();
+    m.max_window_bytes = 10000;
+    const std::string big(1000, 'x');
+    for (int i = 1; i <= 50; ++i) feed(m, msg(i, "#lobby", "bob", big));
+    CHECK(current_window(m).lines.size() <= 10);
+    CHECK(current_window(m).bytes <= 10000);
+    CHECK(current_window(m).lines.back().text == big);
+
+    m.max_windows = 4;
+    for (int i = 0; i < 10; ++i) {
+        feed(m, R"({"type":"pm","id":)" + std::to_string(100 + i) + R"(,"from":"p)" + std::to_string(i) +
+                    R"(","to":"alice","ts":1,"text":"hi","action":false})");
+    }
+    CHECK(m.windows.size() == 4);
+    CHECK(texts(m.windows[0], chat_line::kind::pm).size() == 10);  // every one still shows
+}
