@@ -139,15 +139,27 @@ void on_joined(model& m, const json& body) {
     w.joined = true;
     w.members = list_of(body, "members");
     w.topic = text_of(body, "topic");
-    std::string text = existed ? "rejoined " + room : "you joined " + room;
-    text += " (" + std::to_string(w.members.size()) + (w.members.size() == 1 ? " member)" : " members)");
+    std::string text = (existed && !w.lines.empty() ? "rejoined " : "you joined ") + room;
+    std::vector<std::string> others = w.members;
+    std::erase_if(others, [&](const std::string& n) { return same_nick(n, m.nick); });
+    if (others.empty()) {
+        text += " (nobody else is here)";
+    } else if (others.size() <= 12) {
+        std::sort(others.begin(), others.end(), [](const std::string& a, const std::string& b) { return chat::fold(a) < chat::fold(b); });
+        text += " with";
+        for (std::size_t k = 0; k < others.size(); ++k) text += (k == 0 ? " " : ", ") + others[k];
+    } else {
+        text += " (" + std::to_string(w.members.size()) + " members)";
+    }
     if (!w.topic.empty()) text += " -- topic: " + w.topic;
-    if (existed && w.lines.empty()) text = "you joined " + room;
     add_line(m, w, notice(text, chat::now_ms()));
     const std::string key = chat::fold(room);
     if (auto it = std::find(m.switch_on_join.begin(), m.switch_on_join.end(), key); it != m.switch_on_join.end()) {
         m.switch_on_join.erase(it);
         switch_to(m, i);
+    }
+    if (!m.ever_joined && !m.line_mode) {
+        add_line(m, w, make_line(kind::info, "type /help for commands; Alt-1..9 or Ctrl-N/Ctrl-P switch windows"));
     }
     m.ever_joined = true;
 }
