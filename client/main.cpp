@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <clocale>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(error).c_str());
         return 1;
     }
-    if (plain) return run_plain(m, q, conn, signal_fd);
-    return run_screen(m, q, conn, signal_fd);
+    // An exception is a bug, but the terminal must still be given back: unwinding closes it.
+    try {
+        if (plain) return run_plain(m, q, conn, signal_fd);
+        return run_screen(m, q, conn, signal_fd);
+    } catch (const std::exception& e) {
+        conn.stop();
+        std::fprintf(stderr, "chat: internal error: %s\n", chat::utf8::sanitize(e.what()).c_str());
+        return 1;
+    }
 }

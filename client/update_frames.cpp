@@ -279,7 +279,8 @@ void on_quit(model& m, const json& body, effects& fx) {
 void on_topic(model& m, const json& body) {
     const std::string room = text_of(body, "room");
     const std::string topic = text_of(body, "topic");
-    const std::string by = text_of(body, "by");
+    std::string by = text_of(body, "by");
+    if (!by.empty() && same_nick(by, m.nick)) by = "you";
     window& w = room_or_current(m, room);
     std::string text;
     if (topic != w.topic) {
