@@ -21,7 +21,7 @@ class running_server {
 public:
     explicit running_server(chat::options o = defaults()) {
         o.log = false;
-        o.binds = {"127.0.0.1"};
+        if (o.binds.empty()) o.binds = {"127.0.0.1"};
         o.port = 0;
         srv_ = std::make_unique<chat::server>(io_, o);
         srv_->start();
@@ -320,4 +320,26 @@ TEST_CASE("server: graceful shutdown sends shutdown frames and finishes") {
     CHECK(b.is_closed());
     CHECK(pre.is_closed());
     CHECK_FALSE(a.connect("127.0.0.1", s.port, {}, deadline_in(1s)));
+}
+
+TEST_CASE("server: listens on several addresses, IPv4 and IPv6, one chat") {
+    chat::options o = running_server::defaults();
+    o.binds = {"127.0.0.1", "::1"};
+    std::unique_ptr<running_server> s;
+    try {
+        s = std::make_unique<running_server>(o);
+    } catch (const std::system_error& e) {
+        MESSAGE("no IPv6 loopback here, skipped: " << e.what());
+        return;
+    }
+    const auto eps = s->on_io([&] { return s->get().endpoints(); });
+    REQUIRE(eps.size() == 2);
+    CHECK(eps[0].address().is_v4());
+    CHECK(eps[1].address().is_v6());
+    test_client v4("127.0.0.1", eps[0].port());
+    v4.hello("four");
+    test_client v6("::1", eps[1].port());
+    v6.hello("six");
+    REQUIRE(v6.say("#lobby", "over v6"));
+    v4.wait_for([](const json& f) { return is_msg(f, "over v6"); }, "the IPv6 client's message over IPv4");
 }
