@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
     print_hint(srv.endpoints());
+    srv.log_startup_notes();
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::co_spawn(

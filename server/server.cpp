@@ -19,7 +19,7 @@ constexpr std::size_t max_lingering_refusals = 64;
 
 // Raises the open-file limit towards what max_clients needs, then clamps max_clients to it, so the
 // server refuses clients politely before accept() ever fails for lack of descriptors.
-std::size_t clamp_clients(std::size_t wanted, const logger& log) {
+std::size_t clamp_clients(std::size_t wanted, std::string& note) {
     rlimit rl{};
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return wanted;
     const rlim_t need = static_cast<rlim_t>(wanted) + reserved_fds;
@@ -32,7 +32,7 @@ std::size_t clamp_clients(std::size_t wanted, const logger& log) {
     // Tiny limits (tests run with 32) keep half for clients rather than none.
     const rlim_t usable = rl.rlim_cur > 2 * reserved_fds ? rl.rlim_cur - reserved_fds : rl.rlim_cur / 2;
     const std::size_t clamped = usable > 0 ? static_cast<std::size_t>(usable) : 1;
-    log.info("limit: max clients lowered from " + std::to_string(wanted) + " to " + std::to_string(clamped) +
+    note = ("limit: max clients lowered from " + std::to_string(wanted) + " to " + std::to_string(clamped) +
              " (open-file limit " + std::to_string(rl.rlim_cur) + ")");
     return clamped;
 }
@@ -50,7 +50,7 @@ server::server(asio::io_context& io, options opts)
     : io_(io),
       opts_(std::move(opts)),
       log_(opts_.quiet, opts_.log),
-      chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, log_), opts_.lim)),
+      chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, startup_note_), opts_.lim)),
       grace_timer_(io) {}
 
 server::~server() {
@@ -89,6 +89,10 @@ void server::start() {
         }
     }
     for (auto& l : listeners_) l->start();
+}
+
+void server::log_startup_notes() const {
+    if (!startup_note_.empty()) log_.info(startup_note_);
 }
 
 std::vector<asio::ip::tcp::endpoint> server::endpoints() const {

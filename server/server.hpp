@@ -40,6 +40,9 @@ public:
     // what()) when an address cannot be bound.
     void start();
 
+    // Logs what start-up adjusted (a lowered max_clients); called once "listening on" is printed.
+    void log_startup_notes() const;
+
     // Where the server listens, with ephemeral ports resolved.
     std::vector<asio::ip::tcp::endpoint> endpoints() const;
     std::uint16_t port() const;
@@ -63,6 +66,7 @@ private:
 
     asio::io_context& io_;
     options opts_;
+    std::string startup_note_;
     logger log_;
     dispatcher chat_;
     std::vector<std::shared_ptr<listener>> listeners_;
