@@ -5,14 +5,10 @@
 #include <string_view>
 
 #include "keys.hpp"
+#include "style.hpp"
 
 namespace chat::client {
 
-enum class style {
-    normal, dim, bold, title, status, status_hl, error, notice, self, pm, pending, unsent, highlight,
-    nick0, nick1, nick2, nick3, nick4, nick5, nick6, nick7,
-};
-inline constexpr int nick_styles = 8;
 
 class terminal {
 public:

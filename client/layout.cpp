@@ -1,0 +1,141 @@
+#include "layout.hpp"
+
+#include "format.hpp"
+#include "update.hpp"
+#include "utf8.hpp"
+#include "window_ops.hpp"
+
+namespace chat::client {
+
+namespace {
+
+using kind = chat_line::kind;
+
+}  // namespace
+
+style nick_style(std::string_view nick) {
+    return static_cast<style>(static_cast<int>(style::nick0) + nick_colour(nick, nick_styles));
+}
+
+std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
+    std::vector<run> out;
+    out.push_back({clock_text(l.ts).substr(0, 5) + " ", style::dim});
+    const style text_style = l.self ? style::self : style::normal;
+    switch (l.what) {
+    case kind::message:
+        out.push_back({"<", style::dim});
+        out.push_back({l.from, nick_style(l.from)});
+        out.push_back({"> ", style::dim});
+        out.push_back({l.text, text_style});
+        break;
+    case kind::action:
+        out.push_back({"* ", style::bold});
+        out.push_back({l.from, nick_style(l.from)});
+        out.push_back({" " + l.text, text_style});
+        break;
+    case kind::pm:
+        if (!w.query) out.push_back({"[pm] ", style::pm});
+        if (l.action) {
+            out.push_back({"* " + l.from + " " + l.text, style::pm});
+        } else if (w.query) {
+            out.push_back({"<", style::dim});
+            out.push_back({l.from, nick_style(l.from)});
+            out.push_back({"> ", style::dim});
+            out.push_back({l.text, text_style});
+        } else {
+            out.push_back({"<" + l.from + " -> " + l.to + "> ", style::pm});
+            out.push_back({l.text, text_style});
+        }
+        break;
+    case kind::notice:
+        out.push_back({"-- " + l.text, style::notice});
+        break;
+    case kind::info:
+        out.push_back({l.text, style::normal});
+        break;
+    case kind::error:
+        out.push_back({"! " + l.text, style::error});
+        break;
+    case kind::pending:
+        out.push_back({"<" + l.from + "> " + (l.action ? "* " : "") + l.text, style::pending});
+        out.push_back({m.state == conn_state::online ? "  (sending)" : "  (pending)", style::pending});
+        break;
+    case kind::unsent:
+        out.push_back({"<" + l.from + "> " + (l.action ? "* " : "") + l.text, style::pending});
+        out.push_back({"  (not sent)", style::unsent});
+        break;
+    }
+    if (l.what == kind::message && !l.self && mentions(l.text, m.nick)) {
+        out.back().look = style::highlight;
+    }
+    return out;
+}
+
+// A word longer than a row is cut where the row ends.
+std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
+    std::vector<row> rows(1);
+    if (width <= 0) return rows;
+    if (indent >= width / 2) indent = 0;
+    int col = 0;
+    auto new_row = [&] {
+        rows.emplace_back();
+        if (indent > 0) rows.back().push_back({std::string(static_cast<std::size_t>(indent), ' '), style::normal});
+        col = indent;
+    };
+    auto cols_of = [](std::string_view s) {
+        int n = 0;
+        std::size_t i = 0;
+        while (i < s.size()) {
+            const int w = chat::utf8::width(chat::utf8::decode(s, i));
+            n += w < 0 ? 1 : w;
+        }
+        return n;
+    };
+    for (const auto& r : in) {
+        std::string_view text = r.text;
+        while (!text.empty()) {
+            // The next word with the spaces before it.
+            std::size_t end = text.find_first_not_of(' ');
+            if (end == std::string_view::npos) end = text.size();
+            end = text.find(' ', end);
+            if (end == std::string_view::npos) end = text.size();
+            std::string_view word = text.substr(0, end);
+            text.remove_prefix(end);
+            const int w = cols_of(word);
+            if (col + w > width && col > indent) {
+                const std::size_t lead = word.find_first_not_of(' ');
+                std::string_view bare = lead == std::string_view::npos ? std::string_view() : word.substr(lead);
+                if (cols_of(bare) <= width - indent) {
+                    new_row();
+                    word = bare;
+                }
+            }
+            // Place the word, cutting it where rows end.
+            std::string cur;
+            std::size_t i = 0;
+            while (i < word.size()) {
+                const std::size_t start = i;
+                const char32_t cp = chat::utf8::decode(word, i);
+                int cw = chat::utf8::width(cp);
+                if (cw < 0) cw = 1;
+                if (col + cw > width && col > indent) {
+                    if (!cur.empty()) rows.back().push_back({cur, r.look});
+                    cur.clear();
+                    new_row();
+                }
+                cur.append(word, start, i - start);
+                col += cw;
+            }
+            if (!cur.empty()) rows.back().push_back({cur, r.look});
+        }
+    }
+    return rows;
+}
+
+int row_width(const row& r) {
+    int cols = 0;
+    for (const auto& piece : r) cols += static_cast<int>(chat::utf8::display_width(piece.text));
+    return cols;
+}
+
+}  // namespace chat::client

@@ -1,0 +1,33 @@
+// Turning chat lines into styled screen rows: the pieces of a line and wrapping them by display
+// width. No terminal here, so it is tested directly.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model.hpp"
+#include "style.hpp"
+
+namespace chat::client {
+
+// A piece of a line drawn in one style.
+struct run {
+    std::string text;
+    style look;
+};
+using row = std::vector<run>;
+
+style nick_style(std::string_view nick);
+
+// The styled pieces of one chat line as shown in window `w`, before wrapping.
+std::vector<run> pieces(const model& m, const window& w, const chat_line& l);
+
+// Wraps pieces into rows of at most `width` columns, at spaces where it can; rows after the first
+// start with `indent` spaces (none when the indent would take half the width).
+std::vector<row> wrap(const std::vector<run>& in, int width, int indent);
+
+// Columns a row takes.
+int row_width(const row& r);
+
+}  // namespace chat::client

@@ -1,0 +1,98 @@
+// Laying chat lines out on screen rows: wrapping by display width (wide characters never split
+// across the edge), word boundaries, hanging indent, and tiny widths.
+#include <doctest/doctest.h>
+
+#include "layout.hpp"
+#include "utf8.hpp"
+
+using namespace chat::client;
+
+namespace {
+
+std::string text_of(const row& r) {
+    std::string out;
+    for (const auto& piece : r) out += piece.text;
+    return out;
+}
+
+std::vector<std::string> wrapped(const std::string& text, int width, int indent = 0) {
+    std::vector<std::string> out;
+    for (const auto& r : wrap({{text, style::normal}}, width, indent)) out.push_back(text_of(r));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("layout: words wrap at spaces with a hanging indent") {
+    const auto rows = wrapped("12:00 <bob> the quick brown fox jumps over", 20, 6);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0] == "12:00 <bob> the");
+    CHECK(rows[1] == "      quick brown");
+    CHECK(rows[2] == "      fox jumps over");  // exactly 20 columns
+}
+
+TEST_CASE("layout: wide characters are measured and never split across the edge") {
+    // 9 CJK characters = 18 columns into rows of 5 columns: 2 per row (4 columns), never 2.5.
+    const auto rows = wrap({{"一二三四五六七八九", style::normal}}, 5, 0);
+    REQUIRE(rows.size() == 5);
+    for (const auto& r : rows) CHECK(row_width(r) <= 5);
+    CHECK(text_of(rows[0]) == "一二");
+    CHECK(text_of(rows[4]) == "九");
+    const auto emoji = wrap({{"ab🎉🎉🎉", style::normal}}, 3, 0);
+    for (const auto& r : emoji) CHECK(row_width(r) <= 3);
+    CHECK(text_of(emoji[0]) == "ab");
+}
+
+TEST_CASE("layout: a word longer than the row is cut; styles are kept per piece") {
+    const auto rows = wrap({{"<", style::dim}, {"bob", style::nick0}, {"> ", style::dim},
+                            {"aaaaaaaaaaaaaaaaaaaa", style::normal}},
+                           10, 2);
+    REQUIRE(rows.size() >= 3);
+    for (const auto& r : rows) CHECK(row_width(r) <= 10);
+    CHECK(rows[0][1].look == style::nick0);
+    CHECK(rows[0][1].text == "bob");
+    CHECK(rows.back().back().look == style::normal);
+}
+
+TEST_CASE("layout: widths 0 and 1 and zalgo text do not break") {
+    CHECK(wrap({{"hello", style::normal}}, 0, 6).size() == 1);
+    const auto one = wrap({{"hi 中 x", style::normal}}, 1, 6);
+    for (const auto& r : one) CHECK(row_width(r) <= 2);  // a wide character alone on a 1-column row
+    std::string zalgo = "e";
+    for (int i = 0; i < 3000; ++i) zalgo += "\xCC\x81";
+    const auto z = wrap({{chat::utf8::sanitize(zalgo) + " end", style::normal}}, 10, 0);
+    CHECK(z.size() == 1);
+    CHECK(row_width(z[0]) <= 10);
+}
+
+TEST_CASE("layout: pieces of message kinds") {
+    model m;
+    m.nick = "alice";
+    window room;
+    room.name = "#lobby";
+    chat_line l;
+    l.what = chat_line::kind::message;
+    l.ts = 0;
+    l.from = "bob";
+    l.text = "hey Alice";
+    auto p = pieces(m, room, l);
+    std::string all;
+    for (const auto& r : p) all += r.text;
+    CHECK(all.find("<bob> hey Alice") != std::string::npos);
+    CHECK(p.back().look == style::highlight);  // it names us
+
+    l.what = chat_line::kind::pm;
+    l.to = "alice";
+    l.text = "psst";
+    all.clear();
+    for (const auto& r : pieces(m, room, l)) all += r.text;
+    CHECK(all.find("[pm] <bob -> alice> psst") != std::string::npos);
+
+    l.what = chat_line::kind::pending;
+    l.from = "alice";
+    l.text = "later";
+    all.clear();
+    for (const auto& r : pieces(m, room, l)) all += r.text;
+    CHECK(all.find("(pending)") != std::string::npos);
+    CHECK(nick_style("Bob") == nick_style("bob"));
+}
