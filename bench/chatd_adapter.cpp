@@ -1,4 +1,7 @@
 // chatd's JSON-lines protocol (docs/protocol.md) seen from a benchmark client.
+#include <algorithm>
+#include <cstring>
+
 #include <protocol.hpp>
 
 #include "protocol_adapter.hpp"
@@ -6,6 +9,32 @@
 
 namespace bench {
 namespace {
+
+// First occurrence of `needle` in `hay` from `from`: memchr for its first byte, then a compare.
+// Cheap when that byte is rare in the part scanned; callers keep the scanned part short.
+std::size_t find_in(std::string_view hay, std::string_view needle, std::size_t from = 0) {
+    const char* p = hay.data() + std::min(from, hay.size());
+    const char* const end = hay.data() + hay.size();
+    while (static_cast<std::size_t>(end - p) >= needle.size()) {
+        p = static_cast<const char*>(std::memchr(p, needle.front(), static_cast<std::size_t>(end - p)));
+        if (p == nullptr || static_cast<std::size_t>(end - p) < needle.size()) break;
+        if (std::memcmp(p, needle.data(), needle.size()) == 0) return static_cast<std::size_t>(p - hay.data());
+        ++p;
+    }
+    return std::string_view::npos;
+}
+
+// The bench marker inside a line ('c' is rare in a frame).
+std::size_t find_marker(std::string_view line) { return find_in(line, marker); }
+
+// A history replay, not a live delivery. chatd writes "history" last, so the tail answers at once;
+// any other field order falls back to a search of the whole line.
+bool is_history(std::string_view line) {
+    constexpr std::size_t tail = 32;
+    const std::string_view end = line.size() > tail ? line.substr(line.size() - tail) : line;
+    if (find_in(end, R"("history":false)") != std::string_view::npos) return false;
+    return find_in(line, R"("history":true)") != std::string_view::npos;
+}
 
 class chatd_adapter final : public protocol_adapter {
 public:
@@ -33,14 +62,14 @@ public:
         // messages, so the type is read from the raw line and only rare frames are parsed. An
         // unescaped `"type":"` cannot occur inside a JSON string, so the first one is the field.
         constexpr std::string_view type_key = R"("type":")";
-        const auto t = line.find(type_key);
+        const auto t = find_in(line, type_key);
         if (t == std::string_view::npos) return event::other;
         const auto type_start = t + type_key.size();
         const std::string_view type = line.substr(type_start, line.find('"', type_start) - type_start);
         if (type == "message") {
             // Only bench messages carry the marker; history replays are not live deliveries.
-            const auto at = line.find(marker);
-            if (at == std::string_view::npos || line.find(R"("history":true)") != std::string_view::npos) {
+            const auto at = find_marker(line);
+            if (at == std::string_view::npos || is_history(line)) {
                 return event::other;
             }
             const auto end = line.find('"', at);
@@ -53,7 +82,7 @@ public:
             std::string key = R"("room":")";
             key += room;
             key += '"';
-            return line.find(key) != std::string_view::npos ? event::joined : event::other;
+            return find_in(line, key) != std::string_view::npos ? event::joined : event::other;
         }
         if (type == "ping") {
             const chat::json j = chat::json::parse(line, nullptr, false);
