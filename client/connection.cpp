@@ -69,15 +69,18 @@ void connection::close(std::string last_frame, std::chrono::milliseconds grace) 
             }
             return;
         }
-        // The server closes after quit; if it does not within the grace period, we do.
-        close_timer_.expires_after(grace);
-        close_timer_.async_wait([this](std::error_code ec) {
-            if (!ec && socket_ != nullptr) {
-                std::error_code ignored;
-                socket_->close(ignored);
-            }
-        });
+        asio::co_spawn(io_, close_after(grace), asio::detached);
     });
+}
+
+asio::awaitable<void> connection::close_after(std::chrono::milliseconds grace) {
+    // The server closes after quit; if it does not within the grace period, we do.
+    close_timer_.expires_after(grace);
+    auto [ec] = co_await close_timer_.async_wait(use_tuple);
+    if (!ec && socket_ != nullptr) {
+        std::error_code ignored;
+        socket_->close(ignored);
+    }
 }
 
 void connection::stop() {
@@ -88,6 +91,7 @@ void connection::stop() {
         backoff_timer_.cancel();
         close_timer_.cancel();
         write_wake_.cancel();
+        if (resolver_ != nullptr) resolver_->cancel();
         if (socket_ != nullptr) {
             std::error_code ignored;
             socket_->close(ignored);
@@ -115,6 +119,7 @@ asio::awaitable<void> connection::run() {
                                   ? "[" + cfg_.host + "]:" + std::to_string(cfg_.port)
                                   : cfg_.host + ":" + std::to_string(cfg_.port);
     tcp::resolver resolver(io_);
+    resolver_ = &resolver;
     while (!stopping_ && !closing_) {
         emit(net_event::kind::connecting, where);
         std::string reason;
@@ -148,6 +153,7 @@ asio::awaitable<void> connection::run() {
         backoff_timer_.expires_after(wait);
         co_await backoff_timer_.async_wait(use_tuple);
     }
+    resolver_ = nullptr;
     emit(net_event::kind::closed);
     io_.stop();
 }

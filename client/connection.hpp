@@ -55,6 +55,7 @@ private:
     asio::awaitable<std::string> read_loop(asio::ip::tcp::socket& sock);
     asio::awaitable<std::string> write_loop(asio::ip::tcp::socket& sock);
     asio::awaitable<std::string> keepalive_loop(asio::ip::tcp::socket& sock);
+    asio::awaitable<void> close_after(std::chrono::milliseconds grace);
     void do_send(std::string frame);
     void on_line(std::string_view line);
     void emit(net_event::kind k, std::string text = {}, std::int64_t number = 0);
@@ -71,6 +72,7 @@ private:
     // Owned by the network thread.
     asio::ip::tcp::socket* socket_ = nullptr;  // the socket being connected or in session, if any
     bool session_up_ = false;
+    asio::ip::tcp::resolver* resolver_ = nullptr;  // while run() is alive
     asio::steady_timer write_wake_;
     asio::steady_timer backoff_timer_;
     asio::steady_timer close_timer_;
