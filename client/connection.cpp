@@ -91,13 +91,13 @@ void connection::stop() {
         backoff_timer_.cancel();
         close_timer_.cancel();
         write_wake_.cancel();
-        if (resolver_ != nullptr) resolver_->cancel();
         if (socket_ != nullptr) {
             std::error_code ignored;
             socket_->close(ignored);
         }
     });
-    // Normally run() finishes at once; stopping the context is the backstop for a slow resolver.
+    // Normally run() finishes at once; stopping the context is the backstop. A name lookup in
+    // progress (getaddrinfo cannot be interrupted) is waited for.
     if (thread_.joinable()) {
         if (finished_.get_future().wait_for(std::chrono::seconds(2)) != std::future_status::ready) io_.stop();
         thread_.join();
@@ -119,11 +119,13 @@ asio::awaitable<void> connection::run() {
                                   ? "[" + cfg_.host + "]:" + std::to_string(cfg_.port)
                                   : cfg_.host + ":" + std::to_string(cfg_.port);
     tcp::resolver resolver(io_);
-    resolver_ = &resolver;
     while (!stopping_ && !closing_) {
         emit(net_event::kind::connecting, where);
         std::string reason;
-        auto [rec, results] = co_await resolver.async_resolve(cfg_.host, std::to_string(cfg_.port), use_tuple);
+        // Resolved here, blocking this thread: nothing else runs on it before a socket exists, and
+        // asio's async_resolve would start a hidden third thread for getaddrinfo.
+        std::error_code rec;
+        const auto results = resolver.resolve(cfg_.host, std::to_string(cfg_.port), rec);
         if (stopping_) break;
         if (rec) {
             reason = "cannot resolve " + cfg_.host + ": " + rec.message();
@@ -153,7 +155,6 @@ asio::awaitable<void> connection::run() {
         backoff_timer_.expires_after(wait);
         co_await backoff_timer_.async_wait(use_tuple);
     }
-    resolver_ = nullptr;
     emit(net_event::kind::closed);
     io_.stop();
 }

@@ -72,7 +72,6 @@ private:
     // Owned by the network thread.
     asio::ip::tcp::socket* socket_ = nullptr;  // the socket being connected or in session, if any
     bool session_up_ = false;
-    asio::ip::tcp::resolver* resolver_ = nullptr;  // while run() is alive
     asio::steady_timer write_wake_;
     asio::steady_timer backoff_timer_;
     asio::steady_timer close_timer_;

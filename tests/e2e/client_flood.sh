@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A burst of 10 000 room messages does not freeze the client: typed keys still echo during the
+# The client runs exactly two threads. A burst of 10 000 room messages does not freeze the client: typed keys still echo during the
 # flood, the last message arrives, and afterwards the idle client uses (almost) no CPU.
 set -u
 source "$(dirname "$0")/client_helpers.bash"
@@ -9,6 +9,10 @@ open_client alice "127.0.0.1:$PORT" alice
 expect_screen alice "you joined #lobby"
 PID=$(client_pid alice)
 [ -n "$PID" ] || fail "no pid for alice's client"
+
+# Two threads: the UI and the network thread, nothing else.
+threads=$(ls "/proc/$PID/task" | wc -l)
+[ "$threads" = 2 ] || fail "the client runs $threads threads, not 2"
 
 # Idle: nothing happens, so the client must not wake up.
 before=$(cpu_ticks "$PID")
