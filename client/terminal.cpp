@@ -65,14 +65,37 @@ void init_colours() {
     }
 }
 
+// Completes a UTF-8 sequence that began with `lead`; anything malformed becomes U+FFFD and a byte
+// that does not belong to it is left for the next key.
+char32_t read_utf8(int lead) {
+    const auto b0 = static_cast<unsigned char>(lead);
+    const int len = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 1;
+    std::string bytes(1, static_cast<char>(b0));
+    while (static_cast<int>(bytes.size()) < len) {
+        const int next = getch();
+        if (next == ERR) break;
+        if (next >= KEY_MIN || (next & 0xC0) != 0x80) {
+            ungetch(next);
+            break;
+        }
+        bytes += static_cast<char>(next);
+    }
+    std::size_t i = 0;
+    const char32_t cp = chat::utf8::decode(bytes, i);
+    return i == bytes.size() ? cp : chat::utf8::replacement;
+}
+
 // Reads the rest of a CSI/SS3 sequence that ncurses passed through and maps the common keys.
 void decode_sequence(char32_t intro, key& k) {
     using t = key::type;
     std::string seq(1, static_cast<char>(intro));
     for (int n = 0; n < 8; ++n) {
-        wint_t ch = 0;
-        if (get_wch(&ch) != OK) break;
-        if (ch > 0x7E) break;
+        const int ch = getch();
+        if (ch == ERR) break;
+        if (ch > 0x7E) {
+            ungetch(ch);
+            break;
+        }
         seq += static_cast<char>(ch);
         if (ch >= 0x40 && ch <= 0x7E && !(n == 0 && intro == U'[' && ch == U'[')) break;
     }
@@ -173,11 +196,12 @@ void terminal::refresh() { ::refresh(); }
 
 bool terminal::read_key(key& k) {
     using t = key::type;
-    wint_t ch = 0;
-    const int r = get_wch(&ch);
-    if (r == ERR) return false;
+    // Bytes, not get_wch: get_wch silently drops invalid UTF-8, and typed bytes must be repaired
+    // to U+FFFD instead, so the user sees what happened.
+    const int ch = getch();
+    if (ch == ERR) return false;
     k = key{};
-    if (r == KEY_CODE_YES) {
+    if (ch >= KEY_MIN) {
         switch (ch) {
         case KEY_LEFT: k.what = t::left; break;
         case KEY_RIGHT: k.what = t::right; break;
@@ -200,6 +224,11 @@ bool terminal::read_key(key& k) {
         }
         return true;
     }
+    if (ch >= 0x80) {
+        k.what = t::character;
+        k.cp = read_utf8(ch);
+        return true;
+    }
     const auto c = static_cast<char32_t>(ch);
     if (c == U'\r' || c == U'\n') {
         k.what = t::enter;
@@ -211,14 +240,16 @@ bool terminal::read_key(key& k) {
         // ESC followed at once by a key is Alt+key; a lone ESC does nothing. Escape sequences the
         // terminfo entry did not describe (TERM=xterm inside tmux sends "ESC [1~" for Home) are
         // decoded here.
-        wint_t next = 0;
-        if (get_wch(&next) == OK && next != 0x1B) {
-            if (next == U'[' || next == U'O') {
+        const int next = getch();
+        if (next != ERR && next != 0x1B && next < 0x80) {
+            if (next == '[' || next == 'O') {
                 decode_sequence(static_cast<char32_t>(next), k);
             } else {
                 k.what = t::alt;
                 k.cp = static_cast<char32_t>(next);
             }
+        } else if (next != ERR) {
+            ungetch(next);
         }
     } else if (c < 0x20) {
         k.what = t::ctrl;

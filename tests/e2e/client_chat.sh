@@ -18,6 +18,13 @@ type_line bob "hi alice, 你好 🎉 ok"
 expect_screen alice "<bob> hi alice, 你好 🎉 ok"
 expect_screen bob "<bob> hi alice, 你好 🎉 ok"
 
+# Invalid UTF-8 typed (or pasted) is repaired to U+FFFD, never dropped or sent raw.
+tmx send-keys -t "=e2e:alice" -l "bad"
+tmx send-keys -t "=e2e:alice" -H ff
+tmx send-keys -t "=e2e:alice" -l "byte"
+press alice Enter
+expect_screen bob "<alice> bad�byte"
+
 type_line alice "/me waves 👋"
 expect_screen bob "* alice waves 👋"
 
