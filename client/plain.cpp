@@ -37,7 +37,11 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
 
     while (quit_frame.empty()) {
         print_pending_output(m);
-        // After EOF, lines typed while offline get a little time for the connection to come back.
+        // After EOF, lines still waiting are sent at the paced rate while online; offline they get
+        // a little time for the connection to come back.
+        if (!stdin_open && m.state == conn_state::online) {
+            eof_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        }
         if (!stdin_open && !m.pending.empty() && std::chrono::steady_clock::now() >= eof_deadline) {
             effects fx;
             on_submit(m, "/quit", fx);

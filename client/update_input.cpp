@@ -47,7 +47,8 @@ void send_or_keep(model& m, effects& fx, const std::string& target, bool query, 
     l.action = action;
     l.local_id = p.local_id;
     std::size_t wi = open_window(m, target, query);
-    add_line(m, m.windows[wi], std::move(l));
+    // Line mode prints a line held back only while offline; paced lines show when echoed.
+    add_line(m, m.windows[wi], std::move(l), m.state != conn_state::online);
     m.pending.push_back(std::move(p));
     if (m.pending.size() > m.max_pending) {
         const pending_line dropped = std::move(m.pending.front());
