@@ -20,6 +20,9 @@ using asio::experimental::as_tuple;
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t write_chunk = 256 * 1024;
 constexpr std::size_t max_iov = 1024;  // IOV_MAX on Linux
+// How long a closing connection may take to flush its last frames and see the peer hang up. When
+// the server stops, its own --shutdown-grace cuts this short.
+constexpr std::chrono::seconds close_linger{2};
 
 std::vector<char>& read_scratch() {
     thread_local std::vector<char> buf(read_chunk);
@@ -113,7 +116,7 @@ void session::begin_close(std::string_view reason) {
     if (closing_) return;
     closing_ = true;
     reason_ = reason;
-    linger_deadline_ = clock::now() + lim_.shutdown_grace;
+    linger_deadline_ = clock::now() + close_linger;
     timer_.cancel();
     wake_writer();
 }
