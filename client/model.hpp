@@ -34,6 +34,7 @@ struct chat_line {
     bool history = false;   // replayed by the server on join
     bool action = false;    // a pm that is an action
     std::uint64_t local_id = 0;  // ties a pending line to its entry in model::pending
+    std::uint64_t seq = 0;       // position in its window, for the "new" marker
 };
 
 // A room, or a private conversation with one nick.
@@ -47,6 +48,9 @@ struct window {
     std::string topic;
     std::size_t unread = 0;
     bool mentioned = false;       // an unread line names us
+    std::uint64_t next_seq = 1;
+    std::uint64_t first_unread = 0;  // seq of the oldest unread line
+    std::uint64_t marker = 0;     // seq of the line a "new" marker is drawn above (0: none)
     std::size_t scroll = 0;       // lines scrolled up from the bottom
     std::size_t bytes = 0;        // text held in `lines`, for the per-window cap
 };

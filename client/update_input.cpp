@@ -224,9 +224,9 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
 
 void switch_to(model& m, std::size_t index) {
     if (index >= m.windows.size()) return;
+    if (m.current < m.windows.size() && m.current != index) m.windows[m.current].marker = 0;
     m.current = index;
-    m.windows[index].unread = 0;
-    m.windows[index].mentioned = false;
+    mark_read(m.windows[index]);
 }
 
 void next_window(model& m, int step) {

@@ -92,6 +92,10 @@ void draw_pane(model& m, terminal& t, int top, int height, int width) {
         auto wrapped = wrap(pieces(m, w, l), width, 6);
         filled += wrapped.size();
         chunks.push_back(std::move(wrapped));
+        if (w.marker != 0 && l.seq == w.marker) {
+            chunks.push_back(wrap({{"-- new since you last looked --", style::highlight}}, width, 0));
+            filled += chunks.back().size();
+        }
         // Times show only hours and minutes, so a new day (or a backlog from another day) gets a
         // line of its own.
         const int day = day_key(l.ts);

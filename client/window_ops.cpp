@@ -33,10 +33,14 @@ void close_window(model& m, std::size_t index) {
     if (m.current > index || m.current >= m.windows.size()) {
         m.current = m.current > 0 ? m.current - 1 : 0;
     }
-    if (!m.windows.empty()) {
-        m.windows[m.current].unread = 0;
-        m.windows[m.current].mentioned = false;
-    }
+    if (!m.windows.empty()) mark_read(m.windows[m.current]);
+}
+
+void mark_read(window& w) {
+    // The marker shows where the unread lines began, until the user leaves the window again.
+    w.marker = w.unread > 0 ? w.first_unread : 0;
+    w.unread = 0;
+    w.mentioned = false;
 }
 
 chat_line make_line(chat_line::kind k, std::string text) {
@@ -68,7 +72,9 @@ void add_line(model& m, window& w, chat_line line, bool print) {
     const bool is_current = !m.windows.empty() && &m.windows[m.current] == &w;
     const bool talk = line.what == chat_line::kind::message || line.what == chat_line::kind::action ||
                       line.what == chat_line::kind::pm;
+    line.seq = w.next_seq++;
     if (!is_current && talk && !line.history && !line.self) {
+        if (w.unread == 0) w.first_unread = line.seq;
         ++w.unread;
         if (w.query || mentions(line.text, m.nick)) w.mentioned = true;
     }

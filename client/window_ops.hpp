@@ -18,6 +18,9 @@ std::size_t open_window(model& m, std::string_view name, bool query);
 
 void close_window(model& m, std::size_t index);
 
+// The user now sees window `w`: its unread count goes, a "new" marker goes where it began.
+void mark_read(window& w);
+
 // Appends a line to a window: caps its length, counts unread lines, records it for line mode.
 void add_line(model& m, window& w, chat_line line, bool print = true);
 

@@ -1,6 +1,7 @@
 // The client's update logic driven by events and typed lines, without a terminal or a socket.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "protocol.hpp"
@@ -450,4 +451,22 @@ TEST_CASE("model: windows are bounded in bytes, and private messages from a crow
     }
     CHECK(m.windows.size() == 4);
     CHECK(texts(m.windows[0], chat_line::kind::pm).size() == 10);  // every one still shows
+}
+
+TEST_CASE("model: switching to a window marks where its unread lines began, until it is left") {
+    model m = online();
+    feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice","bob"]})");
+    feed(m, msg(1, "#rust", "bob", "seen? no, unread one"));
+    feed(m, msg(2, "#rust", "bob", "unread two"));
+    REQUIRE(m.windows[1].unread == 2);
+    switch_to(m, 1);
+    const window& w = m.windows[1];
+    REQUIRE(w.marker != 0);
+    auto first = std::find_if(w.lines.begin(), w.lines.end(), [&](const chat_line& l) { return l.seq == w.marker; });
+    REQUIRE(first != w.lines.end());
+    CHECK(first->text == "seen? no, unread one");
+    switch_to(m, 0);
+    CHECK(m.windows[1].marker == 0);
+    switch_to(m, 1);
+    CHECK(m.windows[1].marker == 0);  // nothing new since
 }
