@@ -20,7 +20,9 @@ namespace chat::client {
 struct connection_config {
     std::string host;
     std::uint16_t port = 7667;
-    std::size_t max_frame = 16 * 1024;
+    // Longest line accepted from the server. Server frames are not bound by the server's own
+    // max_frame (that caps what clients send): a /rooms or /who answer on a busy server is larger.
+    std::size_t max_frame = 1024 * 1024;
     std::size_t max_depth = 8;
     std::size_t max_send_bytes = 1024 * 1024;  // outgoing frames queued before new ones are refused
     std::chrono::milliseconds ping_idle{60'000};
