@@ -143,6 +143,9 @@ bool fanout_run::run(chat::json& out) {
             timed_out = true;
             break;
         }
+        // A lost client can never receive what it is owed, and a refused message (an error frame,
+        // e.g. rate_limited) is never delivered: either way the run has failed, so stop now.
+        if (pool_.lost_connections() > 0 || !pool_.error().empty()) break;
         if (opt_.server_pid && now >= next_sample) {
             if (const auto s = sample_process(opt_.server_pid)) rss_peak = std::max(rss_peak, s->rss_kb);
             next_sample = now + 50'000'000;
@@ -206,7 +209,8 @@ bool fanout_run::run(chat::json& out) {
                          {"hwm_kb", after.hwm_kb}};
     }
     if (!pool_.error().empty()) out["error"] = pool_.error();
-    return losses == 0 && extra == 0 && malformed_ == 0 && !timed_out && pool_.lost_connections() == 0;
+    return losses == 0 && extra == 0 && malformed_ == 0 && !timed_out && pool_.lost_connections() == 0 &&
+           pool_.error().empty();
 }
 
 }  // namespace
