@@ -129,7 +129,10 @@ public:
         : socket_("chat-hostile-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)) {
         run(tmux() + " new-session -d -s h -x 100 -y 30 '" + command + "; sleep 600'");
     }
-    ~tmux_session() { run(tmux() + " kill-server 2>/dev/null"); }
+    ~tmux_session() {
+        run(tmux() + " kill-server 2>/dev/null");
+        run("rm -f \"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/" + socket_ + "\"");
+    }
     std::string tmux() const { return "LANG=C.UTF-8 tmux -L " + socket_ + " -f /dev/null"; }
     std::string screen() const { return run(tmux() + " capture-pane -p -t h"); }
     void pipe_to(const std::string& path) const { run(tmux() + " pipe-pane -t h -o 'cat >> " + path + "'"); }

@@ -15,6 +15,7 @@ cleanup() {
     local status=$?
     if [ -n "$CHATD_PID" ]; then kill "$CHATD_PID" 2>/dev/null; wait "$CHATD_PID" 2>/dev/null; fi
     tmx kill-server 2>/dev/null
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCKET"
     if [ $status -ne 0 ]; then
         echo "--- work dir $WORK kept for inspection"
     else
