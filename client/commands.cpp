@@ -99,6 +99,7 @@ command parse_command(std::string_view line) {
     if (name == "help" || name == "h" || name == "?") return make(k::help);
     if (name == "quit" || name == "exit" || name == "bye") return make(k::quit, {}, std::string(rest));
     if (name == "clear") return make(k::clear);
+    if (name == "reconnect") return make(k::reconnect);
     return error("unknown command /" + name + " (try /help)");
 }
 
@@ -113,6 +114,7 @@ const char* help_text() {
            "/rooms               list all rooms with member counts and topics\n"
            "/nick new            change your nick\n"
            "/clear               empty the current window\n"
+           "/reconnect           while disconnected, try again now instead of waiting\n"
            "/quit [reason]       leave (also Ctrl-C, or Ctrl-D on an empty line)\n"
            "keys: Alt-1..9 / Ctrl-N / Ctrl-P switch windows, PgUp/PgDn scroll, Up/Down history,\n"
            "      Tab completes a nick, Ctrl-W / Ctrl-U erase a word / to the start\n"

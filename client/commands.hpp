@@ -23,6 +23,7 @@ struct command {
         help,     // /help
         quit,     // /quit [reason]
         clear,    // /clear: empty the current window
+        reconnect,  // /reconnect: while disconnected, try again now
         error,    // could not be parsed; `text` says why
     };
 

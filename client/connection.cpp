@@ -56,6 +56,13 @@ void connection::do_send(std::string frame) {
     write_wake_.cancel();
 }
 
+void connection::reconnect_now() {
+    asio::post(io_, [this] {
+        attempt_ = 0;
+        backoff_timer_.cancel();
+    });
+}
+
 void connection::close(std::string last_frame, std::chrono::milliseconds grace) {
     asio::post(io_, [this, f = std::move(last_frame), grace]() mutable {
         do_send(std::move(f));

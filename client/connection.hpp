@@ -45,6 +45,8 @@ public:
     // From the UI thread: queue one encoded frame. Dropped when not connected (the UI keeps
     // lines typed while offline itself).
     void send(std::string frame);
+    // From the UI thread: while waiting to reconnect, try now.
+    void reconnect_now();
     // From the UI thread: send a last frame (quit) and stop once the server closes or after
     // `grace`. A `closed` event follows.
     void close(std::string last_frame, std::chrono::milliseconds grace);

@@ -20,6 +20,7 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline) {
 
 bool apply(const effects& fx, connection& conn) {
     for (const auto& f : fx.frames) conn.send(f);
+    if (fx.reconnect_now) conn.reconnect_now();
     return !fx.quit_frame.empty();
 }
 

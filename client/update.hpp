@@ -16,6 +16,7 @@ namespace chat::client {
 struct effects {
     std::vector<std::string> frames;  // encoded frames to send, in order
     std::string quit_frame;           // non-empty: send it, then close the connection for good
+    bool reconnect_now = false;       // skip the rest of the reconnect countdown
 };
 
 void on_event(model& m, const net_event& ev, effects& fx);

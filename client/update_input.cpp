@@ -214,6 +214,13 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             fx.quit_frame = chat::encode(f);
         }
         return;
+    case k::reconnect:
+        if (m.state == conn_state::online) {
+            add_info(m, "already connected");
+        } else {
+            fx.reconnect_now = true;
+        }
+        return;
     case k::clear:
         current_window(m).lines.clear();
         current_window(m).bytes = 0;

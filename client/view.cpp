@@ -68,7 +68,8 @@ void draw_status(const model& m, terminal& t, int y, int width) {
         }
     }
     if (cw.scroll > 0) {
-        x += t.put(y, x, " | scrolled: PgDn", style::status_hl, width - x - conn_cols);
+        const std::string below = std::to_string(std::min(cw.scroll, cw.lines.size()));
+        x += t.put(y, x, " | " + below + " more below, PgDn", style::status_hl, width - x - conn_cols);
     }
     if (!m.pending.empty()) {
         t.put(y, x, " | " + std::to_string(m.pending.size()) + " pending", style::status_hl, width - x - conn_cols);

@@ -85,3 +85,8 @@ TEST_CASE("commands: unknown commands are an error naming the command") {
     CHECK(c.what == command::kind::error);
     CHECK(c.text.find("/frobnicate") != std::string::npos);
 }
+
+TEST_CASE("commands: /reconnect and /clear take no arguments") {
+    CHECK(parse_command("/reconnect").what == command::kind::reconnect);
+    CHECK(parse_command("/clear").what == command::kind::clear);
+}

@@ -277,3 +277,26 @@ TEST_CASE("connection: a server that accepts but never welcomes is given up on")
     events.wait("closed event", is(net_event::kind::closed));
     conn.stop();
 }
+
+TEST_CASE("connection: reconnect_now() cuts a long backoff short") {
+    fake_server server;
+    event_queue q(256);
+    event_reader events{q, {}};
+    auto cfg = config_for(server.port());
+    cfg.backoff_first = std::chrono::milliseconds(20'000);
+    cfg.backoff_max = std::chrono::milliseconds(30'000);
+    connection conn(cfg, q);
+    conn.start();
+    REQUIRE(server.accept_client());
+    server.send(welcome_line);
+    events.wait("welcome frame", is_frame("welcome"));
+    server.drop();
+    auto w = events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
+    CHECK(w.number >= 10'000);
+    const auto t0 = clock_type::now();
+    conn.reconnect_now();
+    REQUIRE_MESSAGE(server.accept_client(3000), "no new connection after reconnect_now()");
+    events.wait("connected again", is(net_event::kind::connected));
+    CHECK(clock_type::now() - t0 < std::chrono::seconds(3));
+    conn.stop();
+}

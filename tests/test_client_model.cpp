@@ -470,3 +470,14 @@ TEST_CASE("model: switching to a window marks where its unread lines began, unti
     switch_to(m, 1);
     CHECK(m.windows[1].marker == 0);  // nothing new since
 }
+
+TEST_CASE("model: /reconnect skips the countdown only while disconnected") {
+    model m = online();
+    auto fx = type(m, "/reconnect");
+    CHECK_FALSE(fx.reconnect_now);
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    feed(m, state(net_event::kind::reconnect_wait, {}, 30000));
+    fx = type(m, "/reconnect");
+    CHECK(fx.reconnect_now);
+    CHECK(fx.frames.empty());
+}
