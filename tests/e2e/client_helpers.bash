@@ -52,6 +52,7 @@ start_chatd() {
     local want=${1:-0}
     shift
     [ -x "$CHATD" ] || fail "no chatd at $CHATD"
+    : > "$WORK/chatd.log"  # exists before the first poll, whenever the child opens it
     "$CHATD" --bind 127.0.0.1 --port "$want" "$@" >"$WORK/chatd.log" 2>&1 &
     CHATD_PID=$!
     wait_until 10 "chatd printed its port" grep -q '^listening on ' "$WORK/chatd.log"
