@@ -44,6 +44,8 @@ dispatcher::dispatcher(const limits& lim, std::string instance)
 
 void dispatcher::on_line(participant& p, std::string_view line, clock::time_point now) {
     if (p.chat().gone) return;
+    // Most frames of a registered peer are plain say and pm: read those without building a json.
+    if (p.chat().registered && fast_decode(line, fast_)) return handle_fast(p, fast_, now);
     auto r = decode(line, lim_.max_depth);
     if (!r) {
         struck_ = false;
@@ -97,6 +99,16 @@ void dispatcher::handle(participant& p, const frame& f, clock::time_point now) {
         refuse(p, {"unknown_type", "unknown frame type"}, about_of(t), true);
     }
     if (!struck_) s.strikes = 0;
+}
+
+void dispatcher::handle_fast(participant& p, const fast_frame& f, clock::time_point now) {
+    struck_ = false;
+    if (f.type == fast_frame::kind::say) {
+        if (take_token(p, now, "say")) say(p, f.room, f.text, f.action);
+    } else {
+        if (take_token(p, now, "pm")) pm(p, f.to, f.text, f.action);
+    }
+    if (!struck_) p.chat().strikes = 0;
 }
 
 void dispatcher::refuse(participant& p, const wire_error& e, std::string_view about, bool strike,
@@ -291,11 +303,17 @@ void dispatcher::on_say(participant& p, const json& b) {
     if (!text) return refuse(p, err, "say", true);
     bool action = false;
     if (!optional_bool(b, "action", action, err)) return refuse(p, err, "say", true);
-    room* r = registry_.find_room(*name);
-    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + shown(*name)}, "say", false, shown(*name));
-    if (auto bad = check_text(*text, lim_)) return refuse(p, *bad, "say", false, r->name());
+    say(p, *name, *text, action);
+}
+
+void dispatcher::say(participant& p, std::string_view room_name, std::string_view text, bool action) {
+    room* r = registry_.find_room(room_name);
+    if (!in_room(p, r)) {
+        return refuse(p, {"not_in_room", "you are not in " + shown(room_name)}, "say", false, shown(room_name));
+    }
+    if (auto bad = check_text(text, lim_)) return refuse(p, *bad, "say", false, r->name());
     const std::uint64_t id = ++next_id_;
-    const line_ptr line = share(wire::message(id, r->name(), p.chat().nick, now_ms(), *text, action));
+    const line_ptr line = share(wire::message(id, r->name(), p.chat().nick, now_ms(), text, action));
     broadcast(*r, line);
     r->remember(id, line);
 }
@@ -308,13 +326,17 @@ void dispatcher::on_pm(participant& p, const json& b) {
     if (!text) return refuse(p, err, "pm", true);
     bool action = false;
     if (!optional_bool(b, "action", action, err)) return refuse(p, err, "pm", true);
-    participant* target = registry_.find_nick(*to);
+    pm(p, *to, *text, action);
+}
+
+void dispatcher::pm(participant& p, std::string_view to, std::string_view text, bool action) {
+    participant* target = registry_.find_nick(to);
     if (target == nullptr) {
-        return refuse(p, {"no_such_nick", "nobody is called " + shown(*to)}, "pm", false, {}, shown(*to));
+        return refuse(p, {"no_such_nick", "nobody is called " + shown(to)}, "pm", false, {}, shown(to));
     }
-    if (auto bad = check_text(*text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
+    if (auto bad = check_text(text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
     const line_ptr line =
-        share(wire::pm(++next_id_, p.chat().nick, target->chat().nick, now_ms(), *text, action));
+        share(wire::pm(++next_id_, p.chat().nick, target->chat().nick, now_ms(), text, action));
     target->deliver(line);
     if (target != &p) p.deliver(line);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "fast_frame.hpp"
 #include "limits.hpp"
 #include "participant.hpp"
 #include "protocol.hpp"
@@ -47,6 +48,10 @@ private:
     void on_part(participant& p, const json& body);
     void on_say(participant& p, const json& body);
     void on_pm(participant& p, const json& body);
+    // A say or pm read by fast_decode: the same checks and effects as the json path.
+    void handle_fast(participant& p, const fast_frame& f, clock::time_point now);
+    void say(participant& p, std::string_view room_name, std::string_view text, bool action);
+    void pm(participant& p, std::string_view to, std::string_view text, bool action);
     void on_nick(participant& p, const json& body);
     void on_topic(participant& p, const json& body);
     void on_rooms(participant& p);
@@ -76,6 +81,7 @@ private:
     std::uint64_t stamp_ = 0;
     bool shutting_down_ = false;
     bool struck_ = false;  // the frame being handled was refused with a strike
+    fast_frame fast_;      // reused by every fast_decode, so its strings keep their capacity
 };
 
 // 16 random hex digits.
