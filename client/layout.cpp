@@ -65,8 +65,12 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
         out.push_back({"  (not sent)", style::unsent});
         break;
     }
-    if (l.what == kind::message && !l.self && mentions(l.text, m.nick)) {
+    if (l.what == kind::message && !l.self && mentions(l.text, m.nick) && !l.history) {
         out.back().look = style::highlight;
+    }
+    // Replayed history is old news: dimmed, so live talk stands out below it.
+    if (l.history) {
+        for (auto& r : out) r.look = style::dim;
     }
     return out;
 }
@@ -130,6 +134,38 @@ std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
         }
     }
     return rows;
+}
+
+std::string history_separator(std::size_t count) {
+    return "--- end of history: " + std::to_string(count) + (count == 1 ? " earlier message" : " earlier messages") +
+           " ---";
+}
+
+std::vector<row> line_rows(const model& m, const window& w, std::size_t index, int width, int today) {
+    std::vector<row> out;
+    if (index >= w.lines.size()) return out;
+    const chat_line& l = w.lines[index];
+    auto append = [&](std::vector<row> rows) {
+        for (auto& r : rows) out.push_back(std::move(r));
+    };
+    // Times show only hours and minutes, so a new day (or a backlog from another day) gets a line
+    // of its own.
+    const int day = day_key(l.ts);
+    const int before = index > 0 ? day_key(w.lines[index - 1].ts) : today;
+    if (day != before || (index == 0 && day != today)) {
+        append(wrap({{"- " + day_text(l.ts) + " -", style::dim}}, width, 0));
+    }
+    if (w.marker != 0 && l.seq == w.marker) {
+        append(wrap({{"-- new since you last looked --", style::highlight}}, width, 0));
+    }
+    append(wrap(pieces(m, w, l), width, line_indent));
+    const bool history_ends = l.history && (index + 1 == w.lines.size() || !w.lines[index + 1].history);
+    if (history_ends) {
+        std::size_t count = 0;
+        for (std::size_t i = index + 1; i-- > 0 && w.lines[i].history;) ++count;
+        append(wrap({{history_separator(count), style::dim}}, width, 0));
+    }
+    return out;
 }
 
 int row_width(const row& r) {

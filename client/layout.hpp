@@ -30,4 +30,15 @@ std::vector<row> wrap(const std::vector<run>& in, int width, int indent);
 // Columns a row takes.
 int row_width(const row& r);
 
+// Columns of the hanging indent under the time stamp, for rows after a line's first.
+inline constexpr int line_indent = 6;
+
+// The rows line `index` of `w` takes at `width`, with what is drawn above it (a day boundary,
+// the "new" marker) and, after the last line of history, the separator from live lines.
+// `today` is day_key() of now.
+std::vector<row> line_rows(const model& m, const window& w, std::size_t index, int width, int today);
+
+// The separator drawn under history replayed on joining, for a run of `count` history lines.
+std::string history_separator(std::size_t count);
+
 }  // namespace chat::client

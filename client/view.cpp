@@ -83,28 +83,14 @@ void draw_pane(model& m, terminal& t, int top, int height, int width) {
     std::vector<row> rows;
     const std::size_t hidden = std::min(w.scroll, w.lines.size());
     std::size_t end = w.lines.size() - hidden;
-    // Wrap from the newest visible line upwards until the pane is full.
+    // Lay out from the newest visible line upwards until the pane is full.
     std::vector<std::vector<row>> chunks;
     std::size_t filled = 0;
     const int today = day_key(chat::now_ms());
     while (end > 0 && filled < static_cast<std::size_t>(height)) {
         --end;
-        const chat_line& l = w.lines[end];
-        auto wrapped = wrap(pieces(m, w, l), width, 6);
-        filled += wrapped.size();
-        chunks.push_back(std::move(wrapped));
-        if (w.marker != 0 && l.seq == w.marker) {
-            chunks.push_back(wrap({{"-- new since you last looked --", style::highlight}}, width, 0));
-            filled += chunks.back().size();
-        }
-        // Times show only hours and minutes, so a new day (or a backlog from another day) gets a
-        // line of its own.
-        const int day = day_key(l.ts);
-        const int before = end > 0 ? day_key(w.lines[end - 1].ts) : today;
-        if (day != before || (end == 0 && day != today)) {
-            chunks.push_back(wrap({{"- " + day_text(l.ts) + " -", style::dim}}, width, 0));
-            filled += chunks.back().size();
-        }
+        chunks.push_back(line_rows(m, w, end, width, today));
+        filled += chunks.back().size();
     }
     for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) {
         for (auto& r : *it) rows.push_back(std::move(r));

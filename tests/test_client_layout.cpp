@@ -2,6 +2,8 @@
 // across the edge), word boundaries, hanging indent, and tiny widths.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "layout.hpp"
 #include "utf8.hpp"
 
@@ -95,4 +97,53 @@ TEST_CASE("layout: pieces of message kinds") {
     for (const auto& r : pieces(m, room, l)) all += r.text;
     CHECK(all.find("(pending)") != std::string::npos);
     CHECK(nick_style("Bob") == nick_style("bob"));
+}
+
+namespace {
+
+chat_line talk(const std::string& from, const std::string& text, bool history) {
+    chat_line l;
+    l.what = chat_line::kind::message;
+    l.ts = 1764079200000;
+    l.from = from;
+    l.text = text;
+    l.history = history;
+    return l;
+}
+
+// Every row of window `w` as text, top to bottom.
+std::vector<std::string> screen_of(const model& m, const window& w, int width) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < w.lines.size(); ++i) {
+        for (const auto& r : line_rows(m, w, i, width, 20251125)) out.push_back(text_of(r));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("layout: history is dimmed and a separator divides it from live lines") {
+    model m;
+    m.nick = "alice";
+    window w;
+    w.name = "#lobby";
+    w.lines.push_back(talk("bob", "old one, alice", true));
+    w.lines.push_back(talk("carol", "old two", true));
+    // Right after joining only history is there: the separator already says it is old.
+    auto rows = screen_of(m, w, 80);
+    REQUIRE(!rows.empty());
+    CHECK(rows.back() == history_separator(2));
+    CHECK(history_separator(2).find("2 earlier messages") != std::string::npos);
+    for (const auto& r : pieces(m, w, w.lines[0])) CHECK(r.look == style::dim);  // even a mention
+
+    w.lines.push_back(talk("bob", "live now", false));
+    rows = screen_of(m, w, 80);
+    const auto sep = std::find(rows.begin(), rows.end(), history_separator(2));
+    REQUIRE(sep != rows.end());
+    CHECK(std::count(rows.begin(), rows.end(), history_separator(2)) == 1);
+    CHECK(sep[-1].find("old two") != std::string::npos);
+    CHECK(sep[1].find("<bob> live now") != std::string::npos);
+    const auto live = pieces(m, w, w.lines[2]);
+    CHECK(live[2].look == nick_style("bob"));
+    CHECK(live.back().look == style::normal);
 }
