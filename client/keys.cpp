@@ -2,10 +2,12 @@
 
 namespace chat::client {
 
-bool on_key(model& m, const key& k, std::size_t page_rows, effects& fx, bool& redraw_all) {
+bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effects& fx, bool& redraw_all) {
     using t = key::type;
     input_line& in = m.input;
+    // A page less two rows, so the rows at the edge stay in view for context.
     const long page = static_cast<long>(page_rows > 2 ? page_rows - 2 : 1);
+    const int height = static_cast<int>(page_rows);
     switch (k.what) {
     case t::character:
         in.insert(k.cp);
@@ -14,7 +16,7 @@ bool on_key(model& m, const key& k, std::size_t page_rows, effects& fx, bool& re
         const std::string line = in.submit();
         on_submit(m, line, fx);
         // Sending a line means the user wants to see the conversation's end again.
-        current_window(m).scroll = 0;
+        scroll_to_end(current_window(m));
         return !fx.quit_frame.empty();
     }
     case t::backspace: in.backspace(); break;
@@ -25,8 +27,8 @@ bool on_key(model& m, const key& k, std::size_t page_rows, effects& fx, bool& re
     case t::end: in.end(); break;
     case t::up: in.history_up(); break;
     case t::down: in.history_down(); break;
-    case t::page_up: scroll_by(m, page); break;
-    case t::page_down: scroll_by(m, -page); break;
+    case t::page_up: scroll_by(m, page, page_cols, height); break;
+    case t::page_down: scroll_by(m, -page, page_cols, height); break;
     case t::tab: {
         // Nick completion from the window's members (or the conversation's peer), others first.
         const window& w = current_window(m);

@@ -1,5 +1,7 @@
 #include "layout.hpp"
 
+#include <algorithm>
+
 #include "format.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
@@ -166,6 +168,37 @@ std::vector<row> line_rows(const model& m, const window& w, std::size_t index, i
         append(wrap({{history_separator(count), style::dim}}, width, 0));
     }
     return out;
+}
+
+void scroll_rows(const model& m, window& w, long rows, int width, int height) {
+    const int today = day_key(chat::now_ms());
+    const std::size_t n = w.lines.size();
+    std::vector<long> sizes(n);
+    for (std::size_t i = 0; i < n; ++i) sizes[i] = static_cast<long>(line_rows(m, w, i, width, today).size());
+    // Rows below the pane now, and in all.
+    const std::size_t hidden = std::min(w.scroll, n);
+    long below = static_cast<long>(w.scroll_cut);
+    long total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        total += sizes[i];
+        if (i >= n - hidden) below += sizes[i];
+    }
+    long rest = std::clamp(below + rows, 0L, std::max(0L, total - static_cast<long>(std::max(height, 1))));
+    w.scroll = 0;
+    w.scroll_cut = 0;
+    for (std::size_t i = n; i-- > 0 && rest > 0;) {
+        if (rest >= sizes[i]) {
+            rest -= sizes[i];
+            ++w.scroll;
+        } else {
+            w.scroll_cut = static_cast<std::size_t>(rest);
+            rest = 0;
+        }
+    }
+}
+
+std::size_t lines_below(const window& w) {
+    return std::min(w.scroll, w.lines.size()) + (w.scroll_cut > 0 && w.scroll < w.lines.size() ? 1 : 0);
 }
 
 int row_width(const row& r) {

@@ -38,6 +38,14 @@ inline constexpr int line_indent = 6;
 // `today` is day_key() of now.
 std::vector<row> line_rows(const model& m, const window& w, std::size_t index, int width, int today);
 
+// Scrolls `w` back (positive `rows`) or forward by screen rows, for a pane `height` rows high and
+// `width` wide: a page of long wrapped messages moves one page, not one page of messages. Stops
+// where the oldest line reaches the top of the pane, and at the end.
+void scroll_rows(const model& m, window& w, long rows, int width, int height);
+
+// How many lines are below the pane, not or not wholly shown.
+std::size_t lines_below(const window& w);
+
 // The separator drawn under history replayed on joining, for a run of `count` history lines.
 std::string history_separator(std::size_t count);
 

@@ -75,7 +75,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
         while (quit_frame.empty() && t.read_key(k)) {
             effects fx;
             bool redraw_all = false;
-            if (on_key(m, k, pane_rows(t.rows()), fx, redraw_all)) quit_frame = fx.quit_frame;
+            if (on_key(m, k, pane_rows(t.rows()), t.cols(), fx, redraw_all)) quit_frame = fx.quit_frame;
             apply(fx, conn);
             if (redraw_all) {
                 if (k.what == key::type::resize) t.resize();

@@ -51,7 +51,8 @@ struct window {
     std::uint64_t next_seq = 1;
     std::uint64_t first_unread = 0;  // seq of the oldest unread line
     std::uint64_t marker = 0;     // seq of the line a "new" marker is drawn above (0: none)
-    std::size_t scroll = 0;       // lines scrolled up from the bottom
+    std::size_t scroll = 0;       // lines hidden below the pane, when scrolled back
+    std::size_t scroll_cut = 0;   // and rows of the lowest line shown that are hidden too
     std::size_t bytes = 0;        // text held in `lines`, for the per-window cap
 };
 

@@ -34,7 +34,10 @@ const window& current_window(const model& m);
 void switch_to(model& m, std::size_t index);
 void next_window(model& m, int step);
 bool switch_to_name(model& m, std::string_view name);
-void scroll_by(model& m, long rows);
+// Scrolls the current window by screen rows of a pane `width` by `height` (positive: back).
+void scroll_by(model& m, long rows, int width, int height);
+// Back to the newest line.
+void scroll_to_end(window& w);
 
 // Adds a local line (info or error) to the current window.
 void add_info(model& m, std::string text, chat_line::kind k = chat_line::kind::info);

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "layout.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
@@ -224,7 +225,7 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
     case k::clear:
         current_window(m).lines.clear();
         current_window(m).bytes = 0;
-        current_window(m).scroll = 0;
+        scroll_to_end(current_window(m));
         return;
     }
 }
@@ -251,12 +252,13 @@ bool switch_to_name(model& m, std::string_view name) {
     return false;
 }
 
-void scroll_by(model& m, long rows) {
-    window& w = current_window(m);
-    const long max = static_cast<long>(w.lines.size()) - 1;
-    long next = static_cast<long>(w.scroll) + rows;
-    next = std::clamp(next, 0L, std::max(0L, max));
-    w.scroll = static_cast<std::size_t>(next);
+void scroll_by(model& m, long rows, int width, int height) {
+    scroll_rows(m, current_window(m), rows, width, height);
+}
+
+void scroll_to_end(window& w) {
+    w.scroll = 0;
+    w.scroll_cut = 0;
 }
 
 }  // namespace chat::client

@@ -67,8 +67,8 @@ void draw_status(const model& m, terminal& t, int y, int width) {
             x += t.put(y, x, label, s, width - x - conn_cols);
         }
     }
-    if (cw.scroll > 0) {
-        const std::string below = std::to_string(std::min(cw.scroll, cw.lines.size()));
+    if (const std::size_t n = lines_below(cw); n > 0) {
+        const std::string below = std::to_string(n);
         x += t.put(y, x, " | " + below + " more below, PgDn", style::status_hl, width - x - conn_cols);
     }
     if (!m.pending.empty()) {
@@ -87,7 +87,8 @@ void draw_pane(model& m, terminal& t, int top, int height, int width) {
     std::vector<std::vector<row>> chunks;
     std::size_t filled = 0;
     const int today = day_key(chat::now_ms());
-    while (end > 0 && filled < static_cast<std::size_t>(height)) {
+    const std::size_t cut = w.scroll_cut;
+    while (end > 0 && filled < static_cast<std::size_t>(height) + cut) {
         --end;
         chunks.push_back(line_rows(m, w, end, width, today));
         filled += chunks.back().size();
@@ -95,6 +96,8 @@ void draw_pane(model& m, terminal& t, int top, int height, int width) {
     for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) {
         for (auto& r : *it) rows.push_back(std::move(r));
     }
+    // Scrolled back part of the way through a long line: its lower rows are below the pane.
+    rows.resize(rows.size() - std::min(cut, rows.size() > 0 ? rows.size() - 1 : 0));
     const std::size_t skip = rows.size() > static_cast<std::size_t>(height) ? rows.size() - static_cast<std::size_t>(height) : 0;
     // Few lines sit at the bottom of the pane, next to the input line, like a conversation.
     int y = top + height - static_cast<int>(rows.size() - skip);

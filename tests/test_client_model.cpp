@@ -6,6 +6,7 @@
 
 #include "protocol.hpp"
 #include "keys.hpp"
+#include "layout.hpp"
 #include "update.hpp"
 #include "window_ops.hpp"
 
@@ -375,14 +376,44 @@ TEST_CASE("model: scrollback is capped per window and scrolling is clamped") {
     for (int i = 1; i <= 200; ++i) feed(m, msg(i, "#lobby", "bob", "n" + std::to_string(i)));
     CHECK(current_window(m).lines.size() == 50);
     CHECK(current_window(m).lines.back().text == "n200");
-    scroll_by(m, 1000);
-    CHECK(current_window(m).scroll == 49);
-    scroll_by(m, -10);
-    CHECK(current_window(m).scroll == 39);
+    // 50 one-row lines and the date above the first: 51 rows, 10 shown, so at most 41 below.
+    scroll_by(m, 1000, 80, 10);
+    CHECK(current_window(m).scroll == 41);
+    scroll_by(m, -10, 80, 10);
+    CHECK(current_window(m).scroll == 31);
     feed(m, msg(201, "#lobby", "bob", "new"));
-    CHECK(current_window(m).scroll == 40);  // the view stays where the user left it
-    scroll_by(m, -1000);
+    CHECK(current_window(m).scroll == 32);  // the view stays where the user left it
+    scroll_by(m, -1000, 80, 10);
     CHECK(current_window(m).scroll == 0);
+    CHECK(current_window(m).scroll_cut == 0);
+}
+
+TEST_CASE("model: PgUp and PgDn move by screen rows, not by messages") {
+    model m = online();
+    // Lines of 10 words of 9 characters wrap to several rows each at 30 columns.
+    std::string long_text;
+    for (int w = 0; w < 10; ++w) long_text += "abcdefgh" + std::to_string(w) + " ";
+    for (int i = 1; i <= 20; ++i) feed(m, msg(i, "#lobby", "bob", long_text + std::to_string(i)));
+    const window& w = current_window(m);
+    const std::size_t per_line = line_rows(m, w, w.lines.size() - 1, 30, 0).size();
+    REQUIRE(per_line >= 4);
+    effects fx;
+    bool redraw = false;
+    // A pane of 12 rows pages by 10 rows: part of the way through the third line from the end.
+    on_key(m, key{key::type::page_up, 0}, 12, 30, fx, redraw);
+    CHECK(w.scroll == 10 / per_line);
+    CHECK(w.scroll_cut == 10 % per_line);
+    CHECK(lines_below(w) == 10 / per_line + (10 % per_line > 0 ? 1 : 0));
+    // A new line below keeps the view where it is.
+    feed(m, msg(21, "#lobby", "bob", "new"));
+    CHECK(w.scroll == 10 / per_line + 1);
+    CHECK(w.scroll_cut == 10 % per_line);
+    on_key(m, key{key::type::page_down, 0}, 12, 30, fx, redraw);
+    CHECK(lines_below(w) == 1);  // the one new line is 1 row, under the 10 rows paged back
+    CHECK(w.scroll == 1);
+    CHECK(w.scroll_cut == 0);
+    on_key(m, key{key::type::page_down, 0}, 12, 30, fx, redraw);
+    CHECK(lines_below(w) == 0);
 }
 
 TEST_CASE("model: keys edit, switch windows, scroll, and quit") {
@@ -392,7 +423,7 @@ TEST_CASE("model: keys edit, switch windows, scroll, and quit") {
     bool redraw = false;
     auto press = [&](key::type t, char32_t cp = 0) {
         fx = effects{};
-        return on_key(m, key{t, cp}, 20, fx, redraw);
+        return on_key(m, key{t, cp}, 20, 80, fx, redraw);
     };
     press(key::type::alt, U'2');
     CHECK(current_window(m).name == "#rust");
