@@ -59,6 +59,7 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
         case U'n': next_window(m, 1); break;
         case U'p': next_window(m, -1); break;
         case U'l': redraw_all = true; break;
+        case U'z': fx.suspend = true; break;
         case U'c':
             on_submit(m, "/quit", fx);
             return true;

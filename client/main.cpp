@@ -77,6 +77,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
             bool redraw_all = false;
             if (on_key(m, k, pane_rows(t.rows()), t.cols(), fx, redraw_all)) quit_frame = fx.quit_frame;
             apply(fx, conn);
+            if (fx.suspend) t.suspend();
             if (redraw_all) {
                 if (k.what == key::type::resize) t.resize();
                 t.clear_all();

@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdio>
 #include <string>
 
 #include "utf8.hpp"
@@ -140,6 +142,24 @@ void terminal::close() {
     if (!open_) return;
     open_ = false;
     endwin();
+}
+
+void terminal::suspend() {
+    if (!open_) return;
+    endwin();
+    std::fflush(stdout);
+    // Raw mode turns Ctrl-Z into a key, so the stop is raised here, with the default action, as
+    // the shell expects; execution continues on SIGCONT. The network thread stops with us and
+    // finds what arrived meanwhile in the socket's buffer.
+    struct sigaction dfl{}, old{};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(SIGTSTP, &dfl, &old);
+    ::raise(SIGTSTP);
+    ::sigaction(SIGTSTP, &old, nullptr);
+    resize();  // the window may have changed size while we were stopped
+    clear_all();
+    ::refresh();
 }
 
 void terminal::resize() {

@@ -23,6 +23,10 @@ public:
     void close();
     bool is_open() const { return open_; }
 
+    // Ctrl-Z: gives the screen back and stops the process like any job; returns once continued
+    // (fg), with the screen taken over again and due for a full repaint.
+    void suspend();
+
     // Re-reads the size after SIGWINCH.
     void resize();
     int rows() const;

@@ -17,6 +17,7 @@ struct effects {
     std::vector<std::string> frames;  // encoded frames to send, in order
     std::string quit_frame;           // non-empty: send it, then close the connection for good
     bool reconnect_now = false;       // skip the rest of the reconnect countdown
+    bool suspend = false;             // Ctrl-Z: stop like any job until continued (the UI thread does it)
 };
 
 void on_event(model& m, const net_event& ev, effects& fx);

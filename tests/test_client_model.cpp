@@ -450,6 +450,9 @@ TEST_CASE("model: keys edit, switch windows, scroll, and quit") {
 
     press(key::type::ctrl, U'l');
     CHECK(redraw);
+    CHECK_FALSE(fx.suspend);
+    CHECK_FALSE(press(key::type::ctrl, U'z'));  // Ctrl-Z stops the job, it does not quit
+    CHECK(fx.suspend);
     press(key::type::character, U'x');
     CHECK_FALSE(press(key::type::ctrl, U'd'));  // not empty: Delete, not quit
     CHECK(press(key::type::ctrl, U'u') == false);
