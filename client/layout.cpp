@@ -60,7 +60,8 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
         break;
     case kind::pending:
         out.push_back({"<" + l.from + "> " + (l.action ? "* " : "") + l.text, style::pending});
-        out.push_back({m.state == conn_state::online ? "  (sending)" : "  (pending)", style::pending});
+        out.push_back({w.joining ? "  (waiting for the join)" : m.state == conn_state::online ? "  (sending)" : "  (pending)",
+                       style::pending});
         break;
     case kind::unsent:
         out.push_back({"<" + l.from + "> " + (l.action ? "* " : "") + l.text, style::pending});

@@ -42,6 +42,7 @@ struct window {
     std::string name;             // "#room" or the peer's nick
     bool query = false;           // a private conversation
     bool joined = true;           // rooms: we are a member right now
+    bool joining = false;         // rooms: /join sent, `joined` not back yet; lines typed here wait
     std::deque<chat_line> lines;
     std::int64_t max_id = 0;      // highest message id seen, to drop duplicates
     std::vector<std::string> members;
@@ -93,7 +94,6 @@ struct model {
     std::size_t current = 0;
     window status;                // shown when no room or conversation is open
 
-    std::vector<std::string> switch_on_join;  // folded rooms the user asked to join: show them when joined
     bool drop_lobby = false;      // we had left #lobby before a reconnect: leave it again
 
     std::deque<pending_line> pending;

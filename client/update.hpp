@@ -51,6 +51,9 @@ std::int64_t steady_ms();
 int tick_interval(const model& m);
 bool needs_tick(const model& m);
 
+// True while a line for this target must wait: its room's join is not confirmed yet.
+bool waits_for_join(const model& m, std::string_view target, bool query);
+
 // Takes one token of the outgoing rate budget; false when the line must wait.
 bool take_token(model& m);
 std::int64_t model_now(const model& m);

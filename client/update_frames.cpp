@@ -1,5 +1,6 @@
 // The part of update that handles frames from the server.
 #include <algorithm>
+#include <optional>
 
 #include "protocol.hpp"
 #include "update.hpp"
@@ -126,7 +127,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
     flush_pending(m, fx);
 }
 
-void on_joined(model& m, const json& body) {
+void on_joined(model& m, const json& body, effects& fx) {
     const std::string room = text_of(body, "room");
     if (room.empty()) return;
     if (m.drop_lobby && same_nick(room, chat::default_room)) {
@@ -136,10 +137,12 @@ void on_joined(model& m, const json& body) {
     const bool existed = find_window(m, room).has_value();
     const std::size_t i = open_window(m, room, false);
     window& w = m.windows[i];
+    const bool was_joining = w.joining;
     w.joined = true;
+    w.joining = false;
     w.members = list_of(body, "members");
     w.topic = text_of(body, "topic");
-    std::string text = (existed && !w.lines.empty() ? "rejoined " : "you joined ") + room;
+    std::string text = (existed && !was_joining && !w.lines.empty() ? "rejoined " : "you joined ") + room;
     std::vector<std::string> others = w.members;
     std::erase_if(others, [&](const std::string& n) { return same_nick(n, m.nick); });
     if (others.empty()) {
@@ -153,15 +156,30 @@ void on_joined(model& m, const json& body) {
     }
     if (!w.topic.empty()) text += " -- topic: " + w.topic;
     add_line(m, w, notice(text, chat::now_ms()));
-    const std::string key = chat::fold(room);
-    if (auto it = std::find(m.switch_on_join.begin(), m.switch_on_join.end(), key); it != m.switch_on_join.end()) {
-        m.switch_on_join.erase(it);
-        switch_to(m, i);
-    }
     if (!m.ever_joined && !m.line_mode) {
         add_line(m, w, make_line(kind::info, "type /help for commands; Alt-1..9 or Ctrl-N/Ctrl-P switch windows"));
     }
     m.ever_joined = true;
+    // Lines typed while the join was on its way go now.
+    if (was_joining && m.state == conn_state::online) flush_pending(m, fx);
+}
+
+// A refused join: the window that was waiting for it says why, and its waiting lines are not sent.
+bool on_join_refused(model& m, const json& body, const std::string& text) {
+    const std::string room = text_of(body, "room");
+    std::optional<std::size_t> at;
+    for (std::size_t i = 0; i < m.windows.size() && !at; ++i) {
+        if (m.windows[i].joining && (room.empty() || same_nick(m.windows[i].name, room))) at = i;
+    }
+    if (!at) return false;
+    window& w = m.windows[*at];
+    w.joining = false;
+    std::erase_if(m.pending, [&](const pending_line& p) { return !p.query && same_nick(p.window, w.name); });
+    for (auto& l : w.lines) {
+        if (l.what == kind::pending) l.what = kind::unsent;
+    }
+    add_line(m, w, make_line(kind::error, "could not join " + w.name + ": " + text + " (/part closes this window)"));
+    return true;
 }
 
 void on_message(model& m, const json& body) {
@@ -337,6 +355,7 @@ void on_error(model& m, const json& body, effects& fx) {
             return;
         }
     }
+    if (text_of(body, "about") == "join" && on_join_refused(m, body, text)) return;
     add_line(m, room_or_current(m, text_of(body, "room")), make_line(kind::error, text));
 }
 
@@ -345,7 +364,7 @@ void on_error(model& m, const json& body, effects& fx) {
 void on_frame(model& m, const chat::frame& f, effects& fx) {
     const json& b = f.body;
     if (f.type == "welcome") on_welcome(m, b, fx);
-    else if (f.type == "joined") on_joined(m, b);
+    else if (f.type == "joined") on_joined(m, b, fx);
     else if (f.type == "message") on_message(m, b);
     else if (f.type == "pm") on_pm(m, b);
     else if (f.type == "join") {
@@ -369,8 +388,16 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     // ping is answered by the network thread; pong and unknown types need nothing here.
 }
 
+bool waits_for_join(const model& m, std::string_view target, bool query) {
+    if (query) return false;
+    const auto i = find_window(m, target);
+    return i && m.windows[*i].joining;
+}
+
 void flush_pending(model& m, effects& fx) {
-    while (!m.pending.empty() && take_token(m)) {
+    // In order: a line for a room still being joined holds back the ones typed after it.
+    while (!m.pending.empty() && !waits_for_join(m, m.pending.front().window, m.pending.front().query) &&
+           take_token(m)) {
         pending_line p = std::move(m.pending.front());
         m.pending.pop_front();
         // The server echoes the message; the pending copy goes so it is not shown twice.

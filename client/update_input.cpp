@@ -34,7 +34,7 @@ bool text_ok(model& m, const std::string& text) {
 // Sends a message to a room or a conversation, or keeps it for later while offline.
 void send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
     if (!text_ok(m, text)) return;
-    if (m.state == conn_state::online && m.pending.empty() && take_token(m)) {
+    if (m.state == conn_state::online && m.pending.empty() && !waits_for_join(m, target, query) && take_token(m)) {
         if (query) send(fx, {{"type", "pm"}, {"to", target}, {"text", text}, {"action", action}});
         else send(fx, {{"type", "say"}, {"room", target}, {"text", text}, {"action", action}});
         return;
@@ -141,9 +141,17 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             add_info(m, "not connected: join " + c.target + " again when the connection is back", kind::error);
             return;
         }
-        m.switch_on_join.push_back(chat::fold(c.target));
         charge(m);
         send(fx, {{"type", "join"}, {"room", c.target}});
+        // The window opens at once, so a line typed straight after /join goes to the new room:
+        // it waits there until the server confirms.
+        if (!find_window(m, c.target)) {
+            window& w = m.windows[open_window(m, c.target, false)];
+            w.joined = false;
+            w.joining = true;
+            add_line(m, w, make_line(kind::info, "joining " + c.target + "..."), false);
+        }
+        switch_to_name(m, c.target);
         return;
     case k::part:
         do_part(m, fx, c);

@@ -114,7 +114,7 @@ TEST_CASE("model: network text is sanitised before it is stored") {
     CHECK(t.find("^M") != std::string::npos);
 }
 
-TEST_CASE("model: typing sends to the current room; /join switches when the server confirms") {
+TEST_CASE("model: typing sends to the current room; /join switches at once") {
     model m = online();
     auto fx = type(m, "hello 世界");
     REQUIRE(fx.frames.size() == 1);
@@ -122,13 +122,62 @@ TEST_CASE("model: typing sends to the current room; /join switches when the serv
     fx = type(m, "/join rust");
     REQUIRE(fx.frames.size() == 1);
     CHECK(fx.frames[0] == chat::encode({{"type", "join"}, {"room", "#rust"}}));
-    CHECK(current_window(m).name == "#lobby");
+    CHECK(current_window(m).name == "#rust");
+    CHECK(current_window(m).joining);
+    CHECK(texts(current_window(m), chat_line::kind::info).back() == "joining #rust...");
     feed(m, R"({"type":"joined","room":"#rust","topic":"borrowck","members":["alice"]})");
     CHECK(current_window(m).name == "#rust");
+    CHECK_FALSE(current_window(m).joining);
     CHECK(current_window(m).topic == "borrowck");
+    CHECK(texts(current_window(m), chat_line::kind::notice).back().rfind("you joined #rust", 0) == 0);
     fx = type(m, "/me waves");
     REQUIRE(fx.frames.size() == 1);
     CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#rust"}, {"text", "waves"}, {"action", true}}));
+}
+
+TEST_CASE("model: a line typed right after /join waits for the room and goes there") {
+    model m = online();
+    type(m, "/join #rust");
+    auto fx = type(m, "first in rust");
+    CHECK(fx.frames.empty());  // not to #lobby, and not before the server confirms
+    REQUIRE(m.pending.size() == 1);
+    const auto waiting = texts(current_window(m), chat_line::kind::pending);
+    REQUIRE(waiting.size() == 1);
+    CHECK(waiting[0] == "first in rust");
+    fx = type(m, "/me second");
+    CHECK(fx.frames.empty());
+    // Something from another room meanwhile does not let them out early.
+    feed(m, msg(3, "#lobby", "bob", "unrelated"));
+    fx = feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice","bob"]})");
+    REQUIRE(fx.frames.size() == 2);
+    CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#rust"}, {"text", "first in rust"}, {"action", false}}));
+    CHECK(fx.frames[1] == chat::encode({{"type", "say"}, {"room", "#rust"}, {"text", "second"}, {"action", true}}));
+    CHECK(m.pending.empty());
+    CHECK(texts(current_window(m), chat_line::kind::pending).empty());
+    // Once joined, lines go straight out.
+    fx = type(m, "third");
+    REQUIRE(fx.frames.size() == 1);
+}
+
+TEST_CASE("model: a refused join shows why, and the lines waiting for it are not sent") {
+    model m = online();
+    type(m, "/join #full");
+    type(m, "anyone?");
+    REQUIRE(m.pending.size() == 1);
+    auto fx = feed(m, R"({"type":"error","code":"too_many_rooms","message":"you are in too many rooms","about":"join","room":"#full"})");
+    CHECK(fx.frames.empty());
+    CHECK(m.pending.empty());
+    const window& w = current_window(m);
+    CHECK(w.name == "#full");
+    CHECK_FALSE(w.joining);
+    CHECK(texts(w, chat_line::kind::unsent) == std::vector<std::string>{"anyone?"});
+    REQUIRE(!texts(w, chat_line::kind::error).empty());
+    CHECK(texts(w, chat_line::kind::error).back().find("too_many_rooms") != std::string::npos);
+    // Other windows are not held back by it.
+    type(m, "/win 1");
+    fx = type(m, "in the lobby");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find(R"("room":"#lobby")") != std::string::npos);
 }
 
 TEST_CASE("model: unread counts for other windows, cleared by switching") {

@@ -48,12 +48,18 @@ expect_screen alice "#lobby>"
 type_line alice "hi robert"
 expect_screen bob "<alice> hi robert"
 
-# A second room: the window switches on join, and messages stay in their room.
+# A second room: the window switches on join, and messages stay in their room. A line typed
+# straight after /join goes to the new room, not the old one.
 type_line alice "/join rust"
+type_line alice "straight after join"
 expect_screen alice " #rust"
 expect_screen alice "#rust>"
+expect_screen alice "<alice> straight after join"
+screen_has bob "straight after join" && fail "a line typed after /join went to #lobby"
 type_line bob "/join #rust"
 expect_screen alice "robert joined"
+# For robert it is history: shown above the separator from live lines.
+expect_screen bob "--- end of history: 1 earlier message ---"
 type_line bob "rust only"
 expect_screen alice "<robert> rust only"
 press alice M-1
