@@ -104,7 +104,9 @@ command parse_command(std::string_view line) {
 }
 
 const char* help_text() {
-    return "/join #room          join a room (the '#' may be left out)\n"
+    // Two columns: rows that wrap continue under the second one.
+    return "commands:\n"
+           "/join #room          join a room (the '#' may be left out)\n"
            "/part [reason]       leave the current room, or close a private conversation\n"
            "/switch #room|nick   go to a window; /win N goes to window N\n"
            "/msg nick text       send a private message; /query nick opens a window for it\n"
@@ -116,9 +118,15 @@ const char* help_text() {
            "/clear               empty the current window\n"
            "/reconnect           while disconnected, try again now instead of waiting\n"
            "/quit [reason]       leave (also Ctrl-C, or Ctrl-D on an empty line)\n"
-           "keys: Alt-1..9 / Ctrl-N / Ctrl-P switch windows, PgUp/PgDn scroll, Up/Down history,\n"
-           "      Tab completes a nick, Ctrl-W / Ctrl-U erase a word / to the start\n"
-           "//text sends a line that starts with '/'";
+           "//text               send a line that starts with '/'\n"
+           "keys:\n"
+           "Alt-1..9, Ctrl-N/P   switch windows\n"
+           "PgUp / PgDn          scroll back / forward\n"
+           "Up / Down            lines typed before\n"
+           "Tab                  complete a nick\n"
+           "Ctrl-W / Ctrl-U      erase a word / to the start of the line\n"
+           "Ctrl-Z               suspend; 'fg' in the shell comes back\n"
+           "Ctrl-L               redraw the screen";
 }
 
 }  // namespace chat::client

@@ -144,6 +144,32 @@ std::string history_separator(std::size_t count) {
            " ---";
 }
 
+namespace {
+
+int cols_of(std::string_view s) { return static_cast<int>(chat::utf8::display_width(s)); }
+
+// Where the rows after a line's first start: under the text, past the time and the nick, so a
+// long message reads as a block; a table-like info line (help, room lists) continues under its
+// second column. Too deep for the width, it falls back to just past the time.
+int hanging_indent(const std::vector<run>& p, const chat_line& l, int width) {
+    int indent = line_indent;
+    const bool talk = l.what == kind::message || (l.what == kind::pm && !l.action);
+    if ((talk || l.what == kind::action) && p.size() >= 2) {
+        indent = 0;
+        for (std::size_t i = 0; i + 1 < p.size(); ++i) indent += cols_of(p[i].text);
+        if (l.what == kind::action) indent += 1;  // the text run starts with the space after the nick
+    } else if (l.what == kind::info && p.size() == 2) {
+        const std::string& text = p[1].text;
+        const std::size_t word = text.find_first_not_of(' ');
+        const std::size_t gap = word == std::string::npos ? std::string::npos : text.find("  ", word);
+        const std::size_t column = gap == std::string::npos ? std::string::npos : text.find_first_not_of(' ', gap);
+        if (column != std::string::npos) indent = cols_of(p[0].text) + cols_of(std::string_view(text).substr(0, column));
+    }
+    return indent * 2 <= width ? indent : line_indent;
+}
+
+}  // namespace
+
 std::vector<row> line_rows(const model& m, const window& w, std::size_t index, int width, int today) {
     std::vector<row> out;
     if (index >= w.lines.size()) return out;
@@ -161,7 +187,8 @@ std::vector<row> line_rows(const model& m, const window& w, std::size_t index, i
     if (w.marker != 0 && l.seq == w.marker) {
         append(wrap({{"-- new since you last looked --", style::highlight}}, width, 0));
     }
-    append(wrap(pieces(m, w, l), width, line_indent));
+    const auto parts = pieces(m, w, l);
+    append(wrap(parts, width, hanging_indent(parts, l, width)));
     const bool history_ends = l.history && (index + 1 == w.lines.size() || !w.lines[index + 1].history);
     if (history_ends) {
         std::size_t count = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "format.hpp"
 #include "layout.hpp"
 #include "utf8.hpp"
 
@@ -146,4 +147,32 @@ TEST_CASE("layout: history is dimmed and a separator divides it from live lines"
     const auto live = pieces(m, w, w.lines[2]);
     CHECK(live[2].look == nick_style("bob"));
     CHECK(live.back().look == style::normal);
+}
+
+TEST_CASE("layout: wrapped rows continue under the message text, and help under its second column") {
+    model m;
+    m.nick = "alice";
+    window w;
+    w.name = "#lobby";
+    w.lines.push_back(talk("bob", "the quick brown fox jumps over the lazy dog", false));
+    auto rows = line_rows(m, w, 0, 30, day_key(w.lines[0].ts));
+    REQUIRE(rows.size() >= 2);
+    CHECK(text_of(rows[0]).find("<bob> the quick") == 6);
+    const std::size_t text_col = std::string("12:00 <bob> ").size();
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        CHECK(text_of(rows[i]).find_first_not_of(' ') == text_col);
+    }
+    // Too narrow for that: the rows continue just past the time.
+    rows = line_rows(m, w, 0, 16, day_key(w.lines[0].ts));
+    REQUIRE(rows.size() >= 2);
+    CHECK(text_of(rows[1]).find_first_not_of(' ') == static_cast<std::size_t>(line_indent));
+
+    chat_line help;
+    help.what = chat_line::kind::info;
+    help.ts = w.lines[0].ts;
+    help.text = "/reconnect           while disconnected, try again now instead of waiting";
+    w.lines.push_back(help);
+    rows = line_rows(m, w, 1, 60, day_key(help.ts));
+    REQUIRE(rows.size() >= 2);
+    CHECK(text_of(rows[1]).find_first_not_of(' ') == text_of(rows[0]).find("while"));
 }
