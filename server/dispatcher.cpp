@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "ascii_scan.hpp"
 #include "wire.hpp"
 
 namespace chat {
@@ -22,6 +23,20 @@ std::string shown(std::string_view name) { return wire::clip(name, 40); }
 wire::out_json number(double v) {
     if (std::floor(v) == v && std::fabs(v) < 1e15) return static_cast<std::int64_t>(v);
     return v;
+}
+
+// check_text, with the usual message -- printable ASCII and tabs within the size limit -- passed
+// without decoding it code point by code point.
+std::optional<wire_error> check_message(std::string_view text, const limits& lim) {
+    if (!text.empty() && text.size() <= lim.max_text) {
+        bool printable = true;
+        for (const char c : text.substr(ascii::printable_prefix(text))) {
+            const auto u = static_cast<unsigned char>(c);
+            printable &= (u >= 0x20 && u < 0x7F) || u == '\t';
+        }
+        if (printable) return std::nullopt;
+    }
+    return check_text(text, lim);
 }
 
 }  // namespace
@@ -311,7 +326,7 @@ void dispatcher::say(participant& p, std::string_view room_name, std::string_vie
     if (!in_room(p, r)) {
         return refuse(p, {"not_in_room", "you are not in " + shown(room_name)}, "say", false, shown(room_name));
     }
-    if (auto bad = check_text(text, lim_)) return refuse(p, *bad, "say", false, r->name());
+    if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "say", false, r->name());
     const std::uint64_t id = ++next_id_;
     const line_ptr line = share(wire::message(id, r->name(), p.chat().nick, now_ms(), text, action));
     broadcast(*r, line);
@@ -334,7 +349,7 @@ void dispatcher::pm(participant& p, std::string_view to, std::string_view text, 
     if (target == nullptr) {
         return refuse(p, {"no_such_nick", "nobody is called " + shown(to)}, "pm", false, {}, shown(to));
     }
-    if (auto bad = check_text(text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
+    if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
     const line_ptr line =
         share(wire::pm(++next_id_, p.chat().nick, target->chat().nick, now_ms(), text, action));
     target->deliver(line);

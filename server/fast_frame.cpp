@@ -1,12 +1,24 @@
 #include "fast_frame.hpp"
 
+#include <array>
 #include <cstdint>
 
+#include "ascii_scan.hpp"
 #include "utf8.hpp"
 
 namespace chat {
 
 namespace {
+
+// Bytes a string copies as they are: printable ASCII but '"' and '\\'. Everything else takes the slow
+// branch of the loop, so the common byte costs one lookup.
+constexpr std::array<bool, 256> plain_bytes = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return t;
+}();
+
+bool plain(char c) { return plain_bytes[static_cast<unsigned char>(c)]; }
 
 // What one of the fields we care about held.
 enum class seen : std::uint8_t { absent, string, boolean, other };
@@ -17,6 +29,8 @@ public:
     explicit scanner(std::string_view s) : s_(s) {}
 
     bool at_end() const { return i_ == s_.size(); }
+    // A key or string held bytes above 0x7F, so the line needs a full UTF-8 check.
+    bool non_ascii() const { return non_ascii_; }
 
     void skip_space() {
         while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' || s_[i_] == '\n')) ++i_;
@@ -38,24 +52,31 @@ public:
         const std::size_t start = i_;
         for (; i_ < s_.size(); ++i_) {
             const auto c = static_cast<unsigned char>(s_[i_]);
+            if (plain(s_[i_])) continue;
             if (c == '"') {
                 out = s_.substr(start, i_ - start);
                 ++i_;
                 return true;
             }
-            if (c == '\\' || c < 0x20) return false;
+            if (c < 0x80) return false;  // a control character or an escape
+            non_ascii_ = true;
         }
         return false;
     }
 
-    // A string value, unescaped into `out` (or skipped when `out` is null). The line is valid UTF-8,
-    // checked before scanning, so bytes are copied as they are.
+    // A string value, unescaped into `out` (or skipped when `out` is null). Bytes are copied as they
+    // are: the caller checks the whole line is UTF-8 when non_ascii() says it may not be.
     bool string(std::string* out) {
         if (!take('"')) return false;
         if (out != nullptr) out->clear();
         std::size_t run = i_;  // start of the bytes not yet copied
-        for (; i_ < s_.size(); ++i_) {
+        for (i_ += ascii::json_plain_prefix(s_.substr(i_)); i_ < s_.size(); ++i_) {
+            if (plain(s_[i_])) continue;
             const auto c = static_cast<unsigned char>(s_[i_]);
+            if (c >= 0x80) {
+                non_ascii_ = true;
+                continue;
+            }
             if (c == '"') {
                 if (out != nullptr) out->append(s_.data() + run, i_ - run);
                 ++i_;
@@ -146,13 +167,12 @@ private:
 
     std::string_view s_;
     std::size_t i_ = 0;
+    bool non_ascii_ = false;
 };
 
 }  // namespace
 
 bool fast_decode(std::string_view line, fast_frame& out) {
-    // decode() refuses invalid UTF-8 before parsing; outside strings only ASCII can be valid JSON.
-    if (!utf8::valid(line)) return false;
     scanner sc(line);
     sc.skip_space();
     if (!sc.take('{')) return false;
@@ -204,6 +224,9 @@ bool fast_decode(std::string_view line, fast_frame& out) {
         sc.skip_space();
     }
     sc.skip_space();
+    // decode() refuses invalid UTF-8 before parsing. Outside keys and strings the scanner takes only
+    // ASCII, so a line whose strings are ASCII needs no second look.
+    if (sc.non_ascii() && !utf8::valid(line)) return false;
     if (!sc.at_end() || type != seen::string || text != seen::string) return false;
     if (action == seen::absent) {
         out.action = false;

@@ -1,7 +1,9 @@
 #include "wire.hpp"
 
+#include <array>
 #include <charconv>
 
+#include "ascii_scan.hpp"
 #include "utf8.hpp"
 
 namespace chat::wire {
@@ -25,13 +27,23 @@ void append_uint(std::string& out, std::uint64_t v) {
 
 }  // namespace
 
+// Bytes a JSON string must escape: '"', '\\' and C0 controls. A table keeps the common byte to one
+// lookup; every relayed text goes through here once per message.
+constexpr std::array<bool, 256> needs_escape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+    t['"'] = true;
+    t['\\'] = true;
+    return t;
+}();
+
 void append_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
     std::size_t run = 0;  // start of the bytes not yet copied
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    for (std::size_t i = ascii::json_unescaped_prefix(s); i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (!needs_escape[c]) continue;
         out.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {

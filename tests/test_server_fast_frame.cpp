@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ascii_scan.hpp"
 #include "dispatcher.hpp"
 #include "fast_frame.hpp"
 #include "protocol.hpp"
@@ -228,4 +230,39 @@ TEST_CASE("the fast path still takes a token and still resets the strike count")
     CHECK_FALSE(p.bob.closed);
     d.on_line(p.bob, "not json", now);
     CHECK(p.bob.closed);
+}
+
+TEST_CASE("the word-at-a-time scans stop where a byte-by-byte scan would") {
+    // Reference predicates, one byte at a time: the scans may stop early (at a word boundary before
+    // the byte), never late.
+    const auto json_plain = [](unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; };
+    const auto unescaped = [](unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; };
+    const auto printable = [](unsigned char c) { return c >= 0x20 && c < 0x7F; };
+    const auto first_stop = [](std::string_view s, auto ok) {
+        std::size_t i = 0;
+        while (i < s.size() && ok(static_cast<unsigned char>(s[i]))) ++i;
+        return i;
+    };
+    std::mt19937 gen(7);
+    const std::string specials = std::string("\"\\\x1f\x7f\x80\xff\t ~!") + '\0';
+    for (int round = 0; round < 20000; ++round) {
+        std::string s(gen() % 40, 'a');
+        for (char& c : s) c = static_cast<char>(0x20 + gen() % 0x5F);
+        const int changes = static_cast<int>(gen() % 3);
+        for (int k = 0; k < changes && !s.empty(); ++k) s[gen() % s.size()] = specials[gen() % specials.size()];
+        CAPTURE(s);
+        const std::size_t a = chat::ascii::json_plain_prefix(s);
+        const std::size_t b = chat::ascii::json_unescaped_prefix(s);
+        const std::size_t c = chat::ascii::printable_prefix(s);
+        const std::size_t ra = first_stop(s, json_plain);
+        const std::size_t rb = first_stop(s, unescaped);
+        const std::size_t rc = first_stop(s, printable);
+        CHECK(a <= ra);
+        CHECK(b <= rb);
+        CHECK(c <= rc);
+        CHECK(ra - a < 8);  // whole clean words are always taken
+        CHECK(rb - b < 8);
+        CHECK(rc - c < 8);
+        CHECK(a % 8 == 0);
+    }
 }
