@@ -170,6 +170,80 @@ int hanging_indent(const std::vector<run>& p, const chat_line& l, int width) {
 
 }  // namespace
 
+namespace {
+
+std::string state_text(const model& m) {
+    switch (m.state) {
+    case conn_state::connecting: return "connecting";
+    case conn_state::registering: return "registering";
+    case conn_state::online: return "online";
+    case conn_state::closed: return m.quit_requested ? "closing" : "disconnected";
+    case conn_state::waiting: {
+        const auto left = std::max<std::int64_t>(0, m.reconnect_at - steady_ms());
+        return "reconnecting in " + std::to_string((left + 999) / 1000) + "s";
+    }
+    }
+    return {};
+}
+
+int runs_width(const std::vector<run>& runs) {
+    int n = 0;
+    for (const auto& r : runs) n += cols_of(r.text);
+    return n;
+}
+
+std::vector<run> status_left(const model& m, bool address, bool all_windows, bool long_words) {
+    std::vector<run> out;
+    const window& cw = current_window(m);
+    out.push_back({" " + m.nick + (address ? " @ " + m.address : ""), style::status});
+    const bool room_shown = !m.windows.empty() && !cw.query;
+    if (room_shown) {
+        out.push_back({" | " + cw.name + " (" + std::to_string(cw.members.size()) + ")", style::status});
+    }
+    if (m.windows.size() > 1) {
+        out.push_back({" |", style::status});
+        std::size_t left_out = 0;
+        for (std::size_t i = 0; i < m.windows.size(); ++i) {
+            const window& w = m.windows[i];
+            // Short of room, only windows with something new are listed (the current one too,
+            // unless the room part just named it).
+            const bool named = i == m.current && !room_shown;
+            if (!all_windows && !named && (i == m.current || w.unread == 0)) {
+                if (i != m.current) ++left_out;
+                continue;
+            }
+            std::string label = std::to_string(i + 1) + ":" + w.name;
+            if (w.unread > 0) label += "(" + std::to_string(w.unread) + (w.mentioned ? "!" : "") + ")";
+            // The current window is bracketed; windows that named us or hold private lines light up.
+            label = i == m.current ? " [" + label + "]" : " " + label;
+            out.push_back({label, i != m.current && w.mentioned ? style::status_hl : style::status});
+        }
+        if (left_out > 0) out.push_back({" +" + std::to_string(left_out), style::status});
+    }
+    if (const std::size_t n = lines_below(cw); n > 0) {
+        out.push_back({" | " + std::to_string(n) + (long_words ? " more below, PgDn" : " below"), style::status_hl});
+    }
+    if (!m.pending.empty()) {
+        out.push_back({" | " + std::to_string(m.pending.size()) + " pending", style::status_hl});
+    }
+    return out;
+}
+
+}  // namespace
+
+status_bar status_line(const model& m, int width) {
+    status_bar bar;
+    bar.right = {state_text(m), m.state == conn_state::online ? style::status : style::status_hl};
+    const int room = width - cols_of(bar.right.text) - 2;
+    // From the most to the least complete, the first that fits; the last is cut at the edge.
+    const bool tries[][3] = {{true, true, true}, {false, true, true}, {false, false, true}, {false, false, false}};
+    for (const auto& t : tries) {
+        bar.left = status_left(m, t[0], t[1], t[2]);
+        if (runs_width(bar.left) <= room) break;
+    }
+    return bar;
+}
+
 std::vector<row> line_rows(const model& m, const window& w, std::size_t index, int width, int today) {
     std::vector<row> out;
     if (index >= w.lines.size()) return out;

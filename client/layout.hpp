@@ -46,6 +46,15 @@ void scroll_rows(const model& m, window& w, long rows, int width, int height);
 // How many lines are below the pane, not or not wholly shown.
 std::size_t lines_below(const window& w);
 
+// The status bar: `left` from the left edge, `right` (the connection state) at the right edge.
+// What does not fit in `width` goes least useful first: the server address, then windows with
+// nothing new, then words.
+struct status_bar {
+    std::vector<run> left;
+    run right;
+};
+status_bar status_line(const model& m, int width);
+
 // The separator drawn under history replayed on joining, for a run of `count` history lines.
 std::string history_separator(std::size_t count);
 

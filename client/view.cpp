@@ -18,20 +18,6 @@ int draw_row(terminal& t, int y, const row& r, int width) {
     return x;
 }
 
-std::string state_text(const model& m) {
-    switch (m.state) {
-    case conn_state::connecting: return "connecting";
-    case conn_state::registering: return "registering";
-    case conn_state::online: return "online";
-    case conn_state::closed: return m.quit_requested ? "closing" : "disconnected";
-    case conn_state::waiting: {
-        const auto left = std::max<std::int64_t>(0, m.reconnect_at - steady_ms());
-        return "reconnecting in " + std::to_string((left + 999) / 1000) + "s";
-    }
-    }
-    return {};
-}
-
 void draw_title(const model& m, terminal& t, int width) {
     const window& w = current_window(m);
     t.fill(0, 0, width, style::title);
@@ -44,37 +30,12 @@ void draw_title(const model& m, terminal& t, int width) {
 
 void draw_status(const model& m, terminal& t, int y, int width) {
     t.fill(y, 0, width, style::status);
-    const window& cw = current_window(m);
-    const std::string conn = state_text(m);
+    const status_bar bar = status_line(m, width);
     // The connection state sits at the right edge; it matters most when it is not "online".
-    const int conn_cols = static_cast<int>(chat::utf8::display_width(conn)) + 2;
-    const style conn_style = m.state == conn_state::online ? style::status : style::status_hl;
+    const int conn_cols = static_cast<int>(chat::utf8::display_width(bar.right.text)) + 2;
     int x = 0;
-    x += t.put(y, x, " " + m.nick + " @ " + m.address, style::status, width - x - conn_cols);
-    if (!m.windows.empty() && !cw.query) {
-        const std::string count = std::to_string(cw.members.size());
-        x += t.put(y, x, " | " + cw.name + " (" + count + ")", style::status, width - x - conn_cols);
-    }
-    if (m.windows.size() > 1) {
-        x += t.put(y, x, " |", style::status, width - x - conn_cols);
-        for (std::size_t i = 0; i < m.windows.size(); ++i) {
-            const window& w = m.windows[i];
-            std::string label = std::to_string(i + 1) + ":" + w.name;
-            if (w.unread > 0) label += "(" + std::to_string(w.unread) + (w.mentioned ? "!" : "") + ")";
-            // The current window is bracketed; windows that named us or hold private lines light up.
-            label = i == m.current ? " [" + label + "]" : " " + label;
-            const style s = i == m.current ? style::status : (w.mentioned ? style::status_hl : style::status);
-            x += t.put(y, x, label, s, width - x - conn_cols);
-        }
-    }
-    if (const std::size_t n = lines_below(cw); n > 0) {
-        const std::string below = std::to_string(n);
-        x += t.put(y, x, " | " + below + " more below, PgDn", style::status_hl, width - x - conn_cols);
-    }
-    if (!m.pending.empty()) {
-        t.put(y, x, " | " + std::to_string(m.pending.size()) + " pending", style::status_hl, width - x - conn_cols);
-    }
-    t.put(y, std::max(0, width - conn_cols + 1), conn, conn_style, conn_cols - 1);
+    for (const auto& r : bar.left) x += t.put(y, x, r.text, r.look, width - x - conn_cols);
+    t.put(y, std::max(0, width - conn_cols + 1), bar.right.text, bar.right.look, conn_cols - 1);
 }
 
 void draw_pane(model& m, terminal& t, int top, int height, int width) {

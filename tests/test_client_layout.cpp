@@ -176,3 +176,32 @@ TEST_CASE("layout: wrapped rows continue under the message text, and help under 
     REQUIRE(rows.size() >= 2);
     CHECK(text_of(rows[1]).find_first_not_of(' ') == text_of(rows[0]).find("while"));
 }
+
+TEST_CASE("layout: a narrow status bar drops the address and quiet windows before what is new") {
+    model m;
+    m.nick = "carol_with_long";
+    m.address = "192.168.100.200:7667";
+    m.state = conn_state::online;
+    for (const char* name : {"#lobby", "#rust", "#ops", "bob"}) {
+        window w;
+        w.name = name;
+        w.query = name[0] != '#';
+        m.windows.push_back(w);
+    }
+    m.windows[0].members = {"carol_with_long", "bob"};
+    m.windows[3].unread = 2;
+    m.windows[3].mentioned = true;
+
+    auto bar = status_line(m, 120);
+    CHECK(bar.right.text == "online");
+    CHECK(text_of(bar.left) == " carol_with_long @ 192.168.100.200:7667 | #lobby (2) | [1:#lobby] 2:#rust 3:#ops 4:bob(2!)");
+
+    // 60 columns: the address goes first, then windows with nothing new; the new lines stay.
+    bar = status_line(m, 60);
+    const std::string narrow = text_of(bar.left);
+    CHECK(static_cast<int>(chat::utf8::display_width(narrow)) <= 60 - 8);
+    CHECK(narrow.find("192.168") == std::string::npos);
+    CHECK(narrow.find("4:bob(2!)") != std::string::npos);
+    CHECK(narrow.find("#lobby (2)") != std::string::npos);
+    CHECK(narrow.find(" +2") != std::string::npos);  // #rust and #ops are not listed
+}
