@@ -66,6 +66,8 @@ command parse_command(std::string_view line) {
     }
     if (name == "join" || name == "j") {
         if (arg.empty()) return error("usage: /join #room");
+        // "/join bad room" would otherwise join #bad without a word about the rest.
+        if (!after.empty()) return error("a room name has no spaces: /join #room (one room at a time)");
         return make(k::join, room_name(arg));
     }
     if (name == "part" || name == "leave" || name == "close") {

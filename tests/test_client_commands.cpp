@@ -25,6 +25,9 @@ TEST_CASE("commands: /join adds the '#' and is case-insensitive") {
     CHECK(c.what == command::kind::join);
     CHECK(c.target == "#Go");
     CHECK(parse_command("/join").what == command::kind::error);
+    c = parse_command("/join bad room");
+    CHECK(c.what == command::kind::error);
+    CHECK(c.text.find("no spaces") != std::string::npos);
 }
 
 TEST_CASE("commands: /part with and without a room and reason") {
