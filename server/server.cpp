@@ -133,7 +133,8 @@ void server::admit(asio::ip::tcp::socket socket) {
     ++from_ip;
     ++stats_.accepted;
     auto s = std::make_shared<session>(std::move(socket), chat_, log_, address,
-                                       [this, ip](session& closed) { on_closed(closed, ip); });
+                                       [this, ip](session& closed) { on_closed(closed, ip); },
+                                       stats_.sendq_overflows);
     sessions_.emplace(s.get(), s);
     log_.conn("connect " + address + " (" + std::to_string(sessions_.size()) + " clients)");
     s->start();

@@ -28,6 +28,7 @@ public:
         std::uint64_t accepted = 0;
         std::uint64_t refused_full = 0;
         std::uint64_t refused_per_ip = 0;
+        std::uint64_t sendq_overflows = 0;  // clients cut off because their send queue passed --sendq
     };
 
     // Everything runs on `io` from one thread. max_clients is clamped to the open-file limit here.

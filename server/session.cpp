@@ -46,13 +46,14 @@ std::string seconds(std::chrono::milliseconds ms) {
 }  // namespace
 
 session::session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& log, std::string address,
-                 closed_handler on_closed)
+                 closed_handler on_closed, std::uint64_t& overflows)
     : socket_(std::move(socket)),
       chat_(chat),
       log_(log),
       lim_(chat.bounds()),
       address_(std::move(address)),
       on_closed_(std::move(on_closed)),
+      overflows_(overflows),
       splitter_(lim_.max_frame),
       wake_(socket_.get_executor()),
       timer_(socket_.get_executor()) {}
@@ -105,7 +106,9 @@ void session::on_overflow() {
                                                             std::to_string(lim_.sendq) + " bytes"));
     queued_bytes_ += last->size();
     queue_.push_back(std::move(last));
-    log_.info("limit: send queue exceeded for " + address_ + " " + logger::field(chat().nick));
+    ++overflows_;
+    log_.info("limit: send queue exceeded for " + address_ + " " + logger::field(chat().nick) + " (" +
+              std::to_string(overflows_) + " so far)");
     begin_close("send queue exceeded");
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->chat_.leave(*self, "send queue exceeded"); });
 }

@@ -26,8 +26,9 @@ public:
     // Called once when the socket is closed, so the owner can forget the session.
     using closed_handler = std::function<void(session&)>;
 
+    // `overflows` counts the sessions of the server cut off for a full send queue.
     session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& log, std::string address,
-            closed_handler on_closed);
+            closed_handler on_closed, std::uint64_t& overflows);
 
     // Starts the reader, the writer and the watchdog coroutines.
     void start();
@@ -72,6 +73,7 @@ private:
     std::string address_;
     std::string reason_;  // why the session is closing, for the log
     closed_handler on_closed_;
+    std::uint64_t& overflows_;
 
     line_splitter splitter_;
     std::string line_;

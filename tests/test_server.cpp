@@ -238,6 +238,7 @@ TEST_CASE("server: admission limits: server_full and too_many_connections, other
     d.wait_for([](const json& f) { return is_msg(f, "fine"); }, "a message while refusing others");
     CHECK(s.on_io([&] { return s.get().stats().refused_full; }) == 1);
     CHECK(s.on_io([&] { return s.get().stats().refused_per_ip; }) == 1);
+    CHECK(s.on_io([&] { return s.get().stats().sendq_overflows; }) == 0);
     // A slot frees when a client leaves.
     b.close();
     a.wait_for("quit");
@@ -287,6 +288,8 @@ TEST_CASE("server: a client that stops reading is cut off; the others get every 
     }
     CHECK((*slow_quit)["reason"] == "send queue exceeded");
     CHECK(slow.is_closed(deadline_in(5s)));
+    // Counted once, for the slow client only.
+    CHECK(s.on_io([&] { return s.get().stats().sendq_overflows; }) == 1);
 }
 
 TEST_CASE("server: excess flood closes the flooder") {
