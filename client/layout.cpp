@@ -198,7 +198,8 @@ std::vector<run> status_left(const model& m, bool address, bool all_windows, boo
     out.push_back({" " + m.nick + (address ? " @ " + m.address : ""), style::status});
     const bool room_shown = !m.windows.empty() && !cw.query;
     if (room_shown) {
-        out.push_back({" | " + cw.name + " (" + std::to_string(cw.members.size()) + ")", style::status});
+        const std::string count = cw.joining ? "joining" : !cw.joined ? "not joined" : std::to_string(cw.members.size());
+        out.push_back({" | " + cw.name + " (" + count + ")", style::status});
     }
     if (m.windows.size() > 1) {
         out.push_back({" |", style::status});

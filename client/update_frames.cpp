@@ -101,7 +101,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
     bool in_lobby = false;
     std::size_t joins = 0;
     for (auto& w : m.windows) {
-        if (w.query) continue;
+        if (w.query || (!w.joined && !w.joining)) continue;  // a refused join is not retried
         if (!same_server) w.max_id = 0;
         if (same_nick(w.name, chat::default_room)) {
             in_lobby = true;

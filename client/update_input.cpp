@@ -77,6 +77,11 @@ void do_part(model& m, effects& fx, const command& c) {
         }
         room = w.name;
     }
+    const auto open = find_window(m, room);
+    if (open && !m.windows[*open].joined && !m.windows[*open].joining) {
+        close_window(m, *open);  // a refused join: the server has nothing to hear about it
+        return;
+    }
     if (m.state != conn_state::online) {
         // Nothing to tell the server; leaving the window means it is not rejoined later.
         if (auto i = find_window(m, room)) close_window(m, *i);

@@ -204,4 +204,8 @@ TEST_CASE("layout: a narrow status bar drops the address and quiet windows befor
     CHECK(narrow.find("4:bob(2!)") != std::string::npos);
     CHECK(narrow.find("#lobby (2)") != std::string::npos);
     CHECK(narrow.find(" +2") != std::string::npos);  // #rust and #ops are not listed
+
+    m.current = 1;
+    m.windows[1].joining = true;
+    CHECK(text_of(status_line(m, 120).left).find("| #rust (joining) |") != std::string::npos);
 }

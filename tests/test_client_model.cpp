@@ -178,6 +178,16 @@ TEST_CASE("model: a refused join shows why, and the lines waiting for it are not
     fx = type(m, "in the lobby");
     REQUIRE(fx.frames.size() == 1);
     CHECK(fx.frames[0].find(R"("room":"#lobby")") != std::string::npos);
+    // Nothing to rejoin after a reconnect; /part just closes the window.
+    feed(m, state(net_event::kind::disconnected, "reset"));
+    feed(m, state(net_event::kind::connected));
+    fx = feed(m, welcome("alice", "inst-1"));
+    for (const auto& f : fx.frames) CHECK(f.find("#full") == std::string::npos);
+    type(m, "/win #full");
+    REQUIRE(current_window(m).name == "#full");
+    fx = type(m, "/part");
+    CHECK(fx.frames.empty());
+    CHECK_FALSE(find_window(m, "#full"));
 }
 
 TEST_CASE("model: unread counts for other windows, cleared by switching") {
