@@ -1,4 +1,5 @@
-// The part of update that handles connection events, ticks and the outgoing rate budget.
+// The part of update that handles connection events, ticks, the outgoing rate budget and the
+// lines waiting for it.
 #include "update.hpp"
 
 #include <algorithm>
@@ -100,6 +101,34 @@ void on_event(model& m, const net_event& ev, effects& fx) {
     case k::closed:
         m.state = conn_state::closed;
         break;
+    }
+}
+
+bool waits_for_join(const model& m, std::string_view target, bool query) {
+    if (query) return false;
+    const auto i = find_window(m, target);
+    return i && m.windows[*i].joining;
+}
+
+void flush_pending(model& m, effects& fx) {
+    // In order: a line for a room still being joined holds back the ones typed after it.
+    while (!m.pending.empty() && !waits_for_join(m, m.pending.front().window, m.pending.front().query) &&
+           take_token(m)) {
+        pending_line p = std::move(m.pending.front());
+        m.pending.pop_front();
+        // The server echoes the message; the pending copy goes so it is not shown twice.
+        for (auto& w : m.windows) {
+            std::erase_if(w.lines, [&](const chat_line& l) {
+                if (l.local_id != p.local_id) return false;
+                w.bytes -= std::min(w.bytes, l.text.size() + l.from.size() + l.to.size());
+                return true;
+            });
+        }
+        if (p.query) {
+            fx.frames.push_back(chat::encode({{"type", "pm"}, {"to", p.window}, {"text", p.text}, {"action", p.action}}));
+        } else {
+            fx.frames.push_back(chat::encode({{"type", "say"}, {"room", p.window}, {"text", p.text}, {"action", p.action}}));
+        }
     }
 }
 
