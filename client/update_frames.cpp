@@ -1,5 +1,6 @@
 // The part of update that handles frames from the server.
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include "protocol.hpp"
@@ -316,13 +317,22 @@ void on_rooms(model& m, const json& body) {
     const auto it = body.find("rooms");
     if (it == body.end() || !it->is_array()) return;
     add_info(m, std::to_string(it->size()) + (it->size() == 1 ? " room:" : " rooms:"));
+    // Columns padded to their widest entry, so counts and topics line up.
+    std::vector<std::array<std::string, 3>> rows;
+    std::size_t name_cols = 0;
+    std::size_t count_cols = 0;
     for (const auto& r : *it) {
         if (!r.is_object()) continue;
-        const std::string name = text_of(r, "name");
         const std::int64_t members = int_of(r, "members");
-        const std::string topic = text_of(r, "topic");
-        add_info(m, "  " + name + "  " + std::to_string(members) + (members == 1 ? " member" : " members") +
-                        (topic.empty() ? "" : "  " + topic));
+        rows.push_back({text_of(r, "name"), std::to_string(members) + (members == 1 ? " member" : " members"),
+                        text_of(r, "topic")});
+        name_cols = std::max(name_cols, chat::utf8::display_width(rows.back()[0]));
+        count_cols = std::max(count_cols, rows.back()[1].size());
+    }
+    for (const auto& [name, count, topic] : rows) {
+        std::string line = "  " + name + std::string(name_cols - chat::utf8::display_width(name), ' ') + "  " + count;
+        if (!topic.empty()) line += std::string(count_cols - count.size(), ' ') + "  " + topic;
+        add_info(m, line);
     }
 }
 

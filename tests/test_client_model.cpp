@@ -519,6 +519,17 @@ TEST_CASE("model: keys edit, switch windows, scroll, and quit") {
     CHECK_FALSE(fx.quit_frame.empty());
 }
 
+TEST_CASE("model: /rooms lists names, counts and topics in aligned columns") {
+    model m = online();
+    feed(m, R"({"type":"rooms","rooms":[{"name":"#x","members":1,"topic":"ex"},{"name":"#lobby","members":12,"topic":"hi"}]})");
+    const auto info = texts(current_window(m), chat_line::kind::info);
+    REQUIRE(info.size() >= 3);
+    const std::string& a = info[info.size() - 2];
+    const std::string& b = info.back();
+    CHECK(a == "  #x      1 member    ex");
+    CHECK(b == "  #lobby  12 members  hi");
+}
+
 TEST_CASE("model: a mention is a whole word, in any case") {
     CHECK(mentions("hey Alice, look", "alice"));
     CHECK(mentions("alice: hi", "alice"));
