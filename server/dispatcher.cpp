@@ -83,6 +83,10 @@ void dispatcher::handle(participant& p, const frame& f, clock::time_point now) {
                 s.tokens = lim_.burst;
                 s.refilled = now;
             }
+        } else if (t == "ping") {
+            on_ping(p, b);
+        } else if (t == "quit") {
+            on_quit(p, b);
         } else {
             refuse(p, {"not_registered", "send hello first"}, about_of(t), true);
         }
@@ -150,8 +154,12 @@ bool dispatcher::take_token(participant& p, clock::time_point now, std::string_v
         s.flood_refusals = 0;
         return true;
     }
+    if (static_cast<double>(++s.flood_refusals) >= std::ceil(3 * lim_.burst)) {
+        p.deliver(share(wire::error("excess_flood", "too many frames over the rate limit; closing", about)));
+        drop(p, "excess flood");
+        return false;
+    }
     p.deliver(share(wire::error("rate_limited", "you are sending too fast; the frame was dropped", about)));
-    if (static_cast<double>(++s.flood_refusals) >= std::ceil(3 * lim_.burst)) drop(p, "excess flood");
     return false;
 }
 
@@ -254,8 +262,15 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
     }
     wire::out_json members = wire::out_json::array();
     for (const participant* m : r.members()) members.push_back(m->chat().nick);
-    p.deliver(share(wire::encode(
-        wire::out_json{{"type", "joined"}, {"room", r.name()}, {"topic", r.topic()}, {"members", std::move(members)}})));
+    std::size_t replay = 0;
+    for (const room::entry& e : r.history()) {
+        if (since < 0 || e.id > static_cast<std::uint64_t>(since)) ++replay;
+    }
+    p.deliver(share(wire::encode(wire::out_json{{"type", "joined"},
+                                                {"room", r.name()},
+                                                {"topic", r.topic()},
+                                                {"members", std::move(members)},
+                                                {"history", replay}})));
     send_history(p, r, since);
 }
 

@@ -105,6 +105,7 @@ TEST_CASE("hello answers welcome with the limits, then joined #lobby") {
     CHECK(j["type"] == "joined");
     CHECK(j["room"] == "#lobby");
     CHECK(j["members"] == json::array({"alice"}));
+    CHECK(j["history"] == 0);
     CHECK(a.frames.empty());
 
     fake_peer b;
@@ -119,6 +120,10 @@ TEST_CASE("frames before hello are refused; bad version closes") {
     fake_peer a;
     fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "hi"}});
     CHECK(a.error("not_registered")["about"] == "say");
+    // ping is answered before hello; nothing else is.
+    fx.send(a, {{"type", "ping"}, {"token", 7}});
+    CHECK(a.take("pong")["token"] == 7);
+    CHECK_FALSE(a.closed);
     fx.send(a, {{"type", "hello"}, {"nick", "alice"}});
     CHECK(a.error("bad_frame")["message"].get<std::string>().find("version") != std::string::npos);
     fx.send(a, {{"type", "hello"}, {"version", "1"}, {"nick", "alice"}});
@@ -350,7 +355,7 @@ TEST_CASE("history: replayed on join marked history, bounded by count and bytes,
         ids.push_back(a.take("message")["id"].get<std::int64_t>());
     }
     fx.send(b, {{"type", "hello"}, {"version", 1}, {"nick", "bob"}});
-    b.take("joined");
+    CHECK(b.take("joined")["history"] == 3);
     REQUIRE(b.count("message") == 3);
     for (int i = 2; i < 5; ++i) {
         json m = b.take("message");
@@ -359,7 +364,7 @@ TEST_CASE("history: replayed on join marked history, bounded by count and bytes,
         CHECK(m["id"] == ids[static_cast<std::size_t>(i)]);
     }
     fx.send(b, {{"type", "join"}, {"room", "#lobby"}, {"since", ids[3]}});
-    b.take("joined");
+    CHECK(b.take("joined")["history"] == 1);
     REQUIRE(b.count("message") == 1);
     CHECK(b.take("message")["id"] == ids[4]);
     fx.send(b, {{"type", "join"}, {"room", "#lobby"}, {"since", "x"}});
@@ -479,6 +484,10 @@ TEST_CASE("rate limit: burst then refusals; 3x burst refusals in a row close as 
     fx.send(a, {{"type", "join"}, {"room", "#y"}});
     CHECK(a.closed);
     CHECK(a.close_reason == "excess flood");
+    // The last refusal is excess_flood, not one more rate_limited.
+    REQUIRE_FALSE(a.frames.empty());
+    CHECK(a.frames.back()["code"] == "excess_flood");
+    CHECK(a.frames.back()["about"] == "join");
     CHECK(b.take("quit")["reason"] == "excess flood");
 }
 

@@ -305,8 +305,17 @@ TEST_CASE("server: excess flood closes the flooder") {
     for (int i = 0; i < 20; ++i) burst += chat::encode({{"type", "say"}, {"room", "#lobby"}, {"text", "x"}});
     REQUIRE(f.send_raw(burst));
     f.wait_for_error("rate_limited");
+    // The closing refusal says why, then the connection ends.
+    CHECK(f.wait_for_error("excess_flood")["about"] == "say");
     CHECK(f.is_closed());
     CHECK(w.wait_for("quit")["reason"] == "excess flood");
+}
+
+TEST_CASE("server: quit before hello closes the connection politely") {
+    running_server s;
+    test_client c("127.0.0.1", s.port);
+    REQUIRE(c.send_raw("{\"type\":\"quit\",\"reason\":\"wrong server\"}\n"));
+    CHECK(c.is_closed());
 }
 
 TEST_CASE("server: graceful shutdown sends shutdown frames and finishes") {
