@@ -13,6 +13,13 @@ void line_splitter::feed(std::string_view bytes) {
     buf_.append(bytes);
 }
 
+void line_splitter::release_if_empty() {
+    if (buffered() != 0) return;
+    std::string().swap(buf_);
+    pos_ = 0;
+    scan_ = 0;
+}
+
 line_splitter::status line_splitter::next(std::string& line) {
     for (;;) {
         const std::size_t nl = buf_.find('\n', pos_ + scan_);

@@ -22,6 +22,9 @@ public:
 
     std::size_t buffered() const { return buf_.size() - pos_; }
 
+    // Frees the buffer's memory when it holds no unconsumed bytes (for idle connections).
+    void release_if_empty();
+
 private:
     std::string buf_;
     std::size_t pos_ = 0;   // start of the unconsumed bytes in buf_

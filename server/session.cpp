@@ -167,6 +167,10 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
             // Let other sessions run before reading on, so one fast sender cannot hog the thread.
             co_await asio::post(socket_.get_executor(), use_awaitable);
         } else {
+            // A quiet client should cost as little as possible while it sleeps: give back the
+            // input buffers when they hold no partial line.
+            splitter_.release_if_empty();
+            std::string().swap(line_);
             auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, as_tuple(use_awaitable));
             if (ec) {
                 error = ec;
@@ -274,7 +278,13 @@ void session::consume(std::size_t written) {
         front_offset_ = 0;
     }
     if (head_ == queue_.size()) {
-        queue_.clear();
+        // A drained queue that grew (a burst, the join notices of a busy room) gives its memory
+        // back: most connections are idle most of the time. Small ones are kept to avoid churn.
+        if (queue_.capacity() > 8) {
+            std::vector<line_ptr>().swap(queue_);
+        } else {
+            queue_.clear();
+        }
         head_ = 0;
     } else if (head_ > 1024 && head_ * 2 > queue_.size()) {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));

@@ -67,6 +67,24 @@ TEST_CASE("framing: buffered bytes stay bounded when lines are consumed") {
     CHECK(s.buffered() == 0);
 }
 
+TEST_CASE("framing: releasing an idle buffer keeps a partial line") {
+    line_splitter s(64);
+    std::string line;
+    s.feed("partial");
+    s.release_if_empty();
+    CHECK(s.buffered() == 7);
+    s.feed(" line\nnext\n");
+    REQUIRE(s.next(line) == line_splitter::status::line);
+    CHECK(line == "partial line");
+    REQUIRE(s.next(line) == line_splitter::status::line);
+    CHECK(line == "next");
+    s.release_if_empty();
+    CHECK(s.buffered() == 0);
+    s.feed("again\n");
+    REQUIRE(s.next(line) == line_splitter::status::line);
+    CHECK(line == "again");
+}
+
 TEST_CASE("utf8: validity") {
     CHECK(utf8::valid("plain"));
     CHECK(utf8::valid("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80"));
