@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "protocol.hpp"
+#include "support/loopback_listener.hpp"
 
 namespace {
 
@@ -47,16 +48,7 @@ std::string slurp(const std::string& path) {
 class hostile_server {
 public:
     hostile_server() {
-        listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        REQUIRE(listen_fd_ >= 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        REQUIRE(::listen(listen_fd_, 4) == 0);
-        socklen_t len = sizeof addr;
-        REQUIRE(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-        port_ = ntohs(addr.sin_port);
+        listen_fd_ = chat::test::listen_loopback(port_, 4);
         thread_ = std::thread([this] { serve(); });
     }
     ~hostile_server() {

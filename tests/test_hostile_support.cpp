@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "support/chatd_process.hpp"
+#include "support/loopback_listener.hpp"
 #include "support/test_client.hpp"
 
 using namespace chat::test;
@@ -18,15 +19,7 @@ namespace {
 class fake_server {
 public:
     fake_server() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(fd_, 16) == 0);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+        fd_ = chat::test::listen_loopback(port_);
     }
     ~fake_server() { ::close(fd_); }
     fake_server(const fake_server&) = delete;
