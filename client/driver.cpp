@@ -76,6 +76,12 @@ bool start_session(model& m, event_queue& q, connection& conn, int signal_fd, st
     return true;
 }
 
+std::string quit_without_typing(model& m) {
+    effects fx;
+    on_submit(m, "/quit", fx);
+    return fx.quit_frame;
+}
+
 void finish_session(model& m, event_queue& q, connection& conn, std::string quit_frame, std::chrono::milliseconds grace) {
     m.quit_requested = true;
     conn.close(std::move(quit_frame), grace);

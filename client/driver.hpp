@@ -23,6 +23,10 @@ bool drain_events(model& m, event_queue& q, connection& conn, std::size_t max, b
 bool start_session(model& m, event_queue& q, connection& conn, int signal_fd, std::chrono::milliseconds timeout,
                    std::string& error);
 
+// The quit frame for a way out the user did not type (a signal, end of input, a closed terminal):
+// the model is updated exactly as for "/quit".
+std::string quit_without_typing(model& m);
+
 // Sends quit and waits until the server closed the connection, or `grace` passed.
 void finish_session(model& m, event_queue& q, connection& conn, std::string quit_frame, std::chrono::milliseconds grace);
 

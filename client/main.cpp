@@ -54,9 +54,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
         if ((fds[2].revents & POLLIN) != 0) {
             bool resized = false;
             if (drain_signals(signal_fd, resized)) {
-                effects fx;
-                on_submit(m, "/quit", fx);
-                quit_frame = fx.quit_frame;
+                quit_frame = quit_without_typing(m);
                 break;
             }
             if (resized) {
@@ -66,9 +64,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
             }
         }
         if ((fds[0].revents & (POLLHUP | POLLERR)) != 0 && (fds[0].revents & POLLIN) == 0) {
-            effects fx;
-            on_submit(m, "/quit", fx);
-            quit_frame = fx.quit_frame;
+            quit_frame = quit_without_typing(m);
             break;
         }
         key k;

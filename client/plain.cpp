@@ -43,16 +43,12 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
             eof_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         }
         if (!stdin_open && !m.pending.empty() && std::chrono::steady_clock::now() >= eof_deadline) {
-            effects fx;
-            on_submit(m, "/quit", fx);
-            quit_frame = fx.quit_frame;
+            quit_frame = quit_without_typing(m);
             break;
         }
         if (!stdin_open && m.pending.empty()) {
             // EOF: everything read has been sent (or marked unsent); leave politely.
-            effects fx;
-            on_submit(m, "/quit", fx);
-            quit_frame = fx.quit_frame;
+            quit_frame = quit_without_typing(m);
             break;
         }
         pollfd fds[3] = {{q.wake_fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
@@ -63,9 +59,7 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
         if ((fds[1].revents & POLLIN) != 0) {
             bool resized = false;
             if (drain_signals(signal_fd, resized)) {
-                effects fx;
-                on_submit(m, "/quit", fx);
-                quit_frame = fx.quit_frame;
+                quit_frame = quit_without_typing(m);
                 break;
             }
         }

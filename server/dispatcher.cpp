@@ -251,6 +251,15 @@ void dispatcher::on_hello(participant& p, const json& b) {
     join(p, registry_.lobby(), -1);
 }
 
+namespace {
+
+// A join replays the history entries after `since` (all of them when `since` is negative).
+bool replayed(const room::entry& e, std::int64_t since) {
+    return since < 0 || e.id > static_cast<std::uint64_t>(since);
+}
+
+}  // namespace
+
 void dispatcher::join(participant& p, room& r, std::int64_t since) {
     peer_state& s = p.chat();
     if (!in_room(p, &r)) {
@@ -262,10 +271,9 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
     }
     wire::out_json members = wire::out_json::array();
     for (const participant* m : r.members()) members.push_back(m->chat().nick);
-    std::size_t replay = 0;
-    for (const room::entry& e : r.history()) {
-        if (since < 0 || e.id > static_cast<std::uint64_t>(since)) ++replay;
-    }
+    const auto& history = r.history();
+    const auto replay = static_cast<std::size_t>(
+        std::count_if(history.begin(), history.end(), [since](const room::entry& e) { return replayed(e, since); }));
     p.deliver(share(wire::encode(wire::out_json{{"type", "joined"},
                                                 {"room", r.name()},
                                                 {"topic", r.topic()},
@@ -276,8 +284,7 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
 
 void dispatcher::send_history(participant& p, const room& r, std::int64_t since) {
     for (const room::entry& e : r.history()) {
-        if (since >= 0 && e.id <= static_cast<std::uint64_t>(since)) continue;
-        p.deliver(share(wire::as_history(*e.line)));
+        if (replayed(e, since)) p.deliver(share(wire::as_history(*e.line)));
     }
 }
 
