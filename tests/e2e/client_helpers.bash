@@ -13,7 +13,8 @@ tmx() { tmux -L "$TMUX_SOCKET" -f /dev/null "$@"; }
 
 cleanup() {
     local status=$?
-    if [ -n "$CHATD_PID" ]; then kill "$CHATD_PID" 2>/dev/null; wait "$CHATD_PID" 2>/dev/null; fi
+    # SIGCONT first: a test may have stopped chatd, and a stopped process never acts on SIGTERM.
+    if [ -n "$CHATD_PID" ]; then kill -CONT "$CHATD_PID" 2>/dev/null; kill "$CHATD_PID" 2>/dev/null; wait "$CHATD_PID" 2>/dev/null; fi
     tmx kill-server 2>/dev/null
     rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCKET"
     if [ $status -ne 0 ]; then

@@ -9,7 +9,7 @@ open_client alice "127.0.0.1:$PORT" alice
 open_client bob "127.0.0.1:$PORT" bob
 expect_screen alice "bob joined"
 type_line alice "/join rust"
-expect_screen alice "#rust>"
+expect_screen alice "you joined #rust"  # confirmed by the server, so bob's join comes after
 type_line bob "/join rust"
 expect_screen alice "bob joined"
 type_line bob "before the outage"
