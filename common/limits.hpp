@@ -30,6 +30,7 @@ struct limits {
     std::chrono::milliseconds hello_timeout{10'000};
     std::chrono::milliseconds ping_interval{45'000};
     std::chrono::milliseconds ping_timeout{30'000};
+    std::chrono::milliseconds write_stall{30'000};  // queued output that moves no byte this long; 0 = never
     std::chrono::milliseconds shutdown_grace{2'000};
 };
 

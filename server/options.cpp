@@ -114,6 +114,8 @@ const std::vector<flag>& flags() {
          secs(&limits::ping_interval, false)},
         {"--ping-timeout", "SECS", "time to answer a ping before being closed (default 30)",
          secs(&limits::ping_timeout, false)},
+        {"--write-stall", "SECS", "time queued output may wait on a client that reads nothing; 0 = never (default 30)",
+         secs(&limits::write_stall, true)},
         {"--shutdown-grace", "SECS", "time to flush output when stopping (default 2)",
          secs(&limits::shutdown_grace, true)},
         {"--quiet", nullptr, "no per-connection log lines",

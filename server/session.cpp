@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -70,7 +71,7 @@ void session::start() {
     const auto ex = socket_.get_executor();
     asio::co_spawn(ex, read_loop(self), asio::detached);
     asio::co_spawn(ex, write_loop(self), asio::detached);
-    asio::co_spawn(ex, watchdog(self), asio::detached);
+    arm_watchdog();
 }
 
 void session::deliver(const line_ptr& line) {
@@ -266,6 +267,8 @@ void session::flush_now() {
 
 void session::consume(std::size_t written) {
     queued_bytes_ -= written;
+    // Any byte taken by the kernel is progress: a peer that reads, however slowly, is not stalled.
+    if (written > 0 && stall_from_ != clock::time_point::max()) stall_from_ = clock::now();
     while (written > 0) {
         const std::size_t left = queue_[head_]->size() - front_offset_;
         if (written < left) {
@@ -278,6 +281,7 @@ void session::consume(std::size_t written) {
         front_offset_ = 0;
     }
     if (head_ == queue_.size()) {
+        stall_from_ = clock::time_point::max();
         // A drained queue that grew (a burst, the join notices of a busy room) gives its memory
         // back: most connections are idle most of the time. Small ones are kept to avoid churn.
         if (queue_.capacity() > 8) {
@@ -319,7 +323,13 @@ asio::awaitable<void> session::write_loop(std::shared_ptr<session>) {
             co_return;
         }
         consume(n);
-        if (blocked || n < attempted) {
+        if (!blocked && n == attempted) {
+            stall_from_ = clock::time_point::max();
+        } else {
+            if (stall_from_ == clock::time_point::max()) {
+                stall_from_ = clock::now();
+                watch_stall();
+            }
             // The kernel buffer is full, which arms its "writable again" notification: wait for it.
             auto [wec] = co_await socket_.async_wait(asio::socket_base::wait_write, as_tuple(use_awaitable));
             if (wec && !closed_) {
@@ -332,37 +342,62 @@ asio::awaitable<void> session::write_loop(std::shared_ptr<session>) {
 
 session::clock::time_point session::next_deadline() const {
     if (closing_) return linger_deadline_;
-    if (!chat().registered) return hello_deadline_;
-    if (ping_outstanding_) return ping_sent_ + lim_.ping_timeout;
-    return last_heard_ + lim_.ping_interval;
+    clock::time_point at;
+    if (!chat().registered) {
+        at = hello_deadline_;
+    } else if (ping_outstanding_) {
+        at = ping_sent_ + lim_.ping_timeout;
+    } else {
+        at = last_heard_ + lim_.ping_interval;
+    }
+    if (stalling()) at = std::min(at, stall_from_ + lim_.write_stall);
+    return at;
 }
 
-asio::awaitable<void> session::watchdog(std::shared_ptr<session>) {
-    while (!closed_) {
-        timer_.expires_at(next_deadline());
-        co_await timer_.async_wait(as_tuple(use_awaitable));
-        if (closed_) co_return;
-        const auto now = clock::now();
-        if (closing_) {
-            if (now >= linger_deadline_) close_socket();
-        } else if (!chat().registered) {
-            if (now >= hello_deadline_) {
-                fail("connection lost", "hello timeout",
-                     wire::error("hello_timeout", "no hello within " + seconds(lim_.hello_timeout) + " s"));
-            }
-        } else if (ping_outstanding_) {
-            if (last_heard_ > ping_sent_) {
-                ping_outstanding_ = false;
-            } else if (now >= ping_sent_ + lim_.ping_timeout) {
-                fail("ping timeout", "ping timeout",
-                     wire::error("ping_timeout", "no answer to ping within " + seconds(lim_.ping_timeout) + " s"));
-            }
-        } else if (now >= last_heard_ + lim_.ping_interval) {
-            deliver(share(wire::encode(wire::out_json{{"type", "ping"}, {"token", ++ping_token_}})));
-            ping_outstanding_ = true;
-            ping_sent_ = now;
+bool session::stalling() const {
+    return lim_.write_stall.count() > 0 && stall_from_ != clock::time_point::max();
+}
+
+void session::watch_stall() {
+    // Cancelling makes the watchdog run now and re-arm for the nearer deadline.
+    if (stalling() && stall_from_ + lim_.write_stall < timer_.expiry()) timer_.cancel();
+}
+
+void session::arm_watchdog() {
+    timer_.expires_at(next_deadline());
+    timer_.async_wait([self = shared_from_this()](const asio::error_code&) { self->on_watchdog(); });
+}
+
+void session::on_watchdog() {
+    if (closed_) return;
+    const auto now = clock::now();
+    if (closing_) {
+        if (now >= linger_deadline_) return close_socket();
+    } else if (stalling() && now >= stall_from_ + lim_.write_stall) {
+        // Nothing queued can reach this peer, so nothing more is queued: it is closed at once.
+        log_.info("limit: write stall for " + address_ + " " + logger::field(chat().nick) + " (no byte taken in " +
+                  seconds(lim_.write_stall) + " s)");
+        reason_ = "write stall";
+        chat_.leave(*this, "stopped reading");
+        return close_socket();
+    } else if (!chat().registered) {
+        if (now >= hello_deadline_) {
+            fail("connection lost", "hello timeout",
+                 wire::error("hello_timeout", "no hello within " + seconds(lim_.hello_timeout) + " s"));
         }
+    } else if (ping_outstanding_) {
+        if (last_heard_ > ping_sent_) {
+            ping_outstanding_ = false;
+        } else if (now >= ping_sent_ + lim_.ping_timeout) {
+            fail("ping timeout", "ping timeout",
+                 wire::error("ping_timeout", "no answer to ping within " + seconds(lim_.ping_timeout) + " s"));
+        }
+    } else if (now >= last_heard_ + lim_.ping_interval) {
+        deliver(share(wire::encode(wire::out_json{{"type", "ping"}, {"token", ++ping_token_}})));
+        ping_outstanding_ = true;
+        ping_sent_ = now;
     }
+    if (!closed_) arm_watchdog();
 }
 
 }  // namespace chat

@@ -30,7 +30,7 @@ public:
     session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& log, std::string address,
             closed_handler on_closed, std::uint64_t& overflows);
 
-    // Starts the reader, the writer and the watchdog coroutines.
+    // Starts the reader and writer coroutines and the watchdog timer.
     void start();
 
     void deliver(const line_ptr& line) override;
@@ -48,7 +48,12 @@ private:
     // Each coroutine holds `self` so the session lives while any of them runs.
     asio::awaitable<void> read_loop(std::shared_ptr<session> self);
     asio::awaitable<void> write_loop(std::shared_ptr<session> self);
-    asio::awaitable<void> watchdog(std::shared_ptr<session> self);
+    // The watchdog is a plain timer callback rather than a third coroutine: it costs an idle
+    // connection nothing but the timer.
+    void arm_watchdog();
+    void on_watchdog();
+    // The writer has begun waiting on a full kernel buffer: make sure the watchdog wakes in time.
+    void watch_stall();
 
     // The session ends on its own account (timeouts, broken frames, lost peer): others are told
     // `quit_reason`, `error_line` (if any) is sent, then the queue is flushed and the socket closed.
@@ -65,6 +70,7 @@ private:
     void close_socket();
     void maybe_finish();
     clock::time_point next_deadline() const;
+    bool stalling() const;
 
     asio::ip::tcp::socket socket_;
     dispatcher& chat_;
@@ -87,11 +93,13 @@ private:
     asio::steady_timer wake_;        // the writer sleeps on it while the queue is empty
     bool writer_idle_ = false;
 
-    asio::steady_timer timer_;       // hello deadline, keep-alive, close linger
+    asio::steady_timer timer_;       // hello deadline, keep-alive, write stall, close linger
     clock::time_point hello_deadline_;
     clock::time_point last_heard_;
     clock::time_point ping_sent_;
     clock::time_point linger_deadline_;
+    // Since when the writer has waited for the kernel to take a byte; max() while it is not waiting.
+    clock::time_point stall_from_ = clock::time_point::max();
     bool ping_outstanding_ = false;
     std::int64_t ping_token_ = 0;
 

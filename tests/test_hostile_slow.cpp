@@ -106,6 +106,52 @@ TEST_CASE("hostile slow: a client that never reads is cut off; every other messa
     expect_next_message(reader, "flooder", "after the flood");
 }
 
+TEST_CASE("hostile slow: output that moves no byte for --write-stall closes the connection, queue cap or not") {
+    // The send queue is far above anything sent here, so only the stall can end the slow client.
+    chatd_process srv({"--rate", "0", "--sendq", std::to_string(64 << 20), "--history", "0", "--max-text", "12288",
+                       "--write-stall", "0.5"});
+    test_client slow;
+    slow.set_rcvbuf(4096);
+    REQUIRE(slow.connect("127.0.0.1", srv.port()));
+    slow.hello("slow");
+    test_client flooder = srv.client();
+    flooder.hello("flooder");
+    test_client reader = srv.client();
+    reader.hello("reader");
+
+    // Batches of 300 KB until the kernel buffers toward the slow client are full and stay full;
+    // at most 24 MB, well under the queue cap.
+    const std::string pad(12'000, 'p');
+    const auto slow_quit = [](const json& x) { return x.value("type", "") == "quit" && x.value("nick", "") == "slow"; };
+    std::optional<json> quit;
+    int sent = 0;
+    for (int batch = 0; batch < 80 && !quit; ++batch) {
+        std::string burst;
+        for (int i = 0; i < 25; ++i) {
+            burst += chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", std::to_string(sent++) + " " + pad}});
+        }
+        REQUIRE(flooder.send_raw(burst));
+        drain(flooder);
+        // Every message still reaches the reader; the slow client's quit may come among them.
+        for (int got = 0; got < 25;) {
+            const json f = reader.wait_for([&](const json& x) { return slow_quit(x) || message_from("flooder")(x); },
+                                           "the flood or the slow client's quit");
+            if (slow_quit(f)) {
+                quit = f;
+            } else {
+                ++got;
+            }
+        }
+    }
+    if (!quit) quit = reader.find(slow_quit, deadline_in(5s));
+    REQUIRE_MESSAGE(quit.has_value(), "the slow client was never closed after " << sent << " messages");
+    CHECK(quit->value("reason", "") == "stopped reading");
+    CHECK(slow.is_closed(deadline_in(5s)));
+    srv.wait_for_log("limit: write stall for ");
+    REQUIRE(flooder.say("#lobby", "after the stall"));
+    expect_next_message(reader, "flooder", "after the stall");
+}
+
 TEST_CASE("hostile slow: 1000 connect/disconnect cycles, some reset, leak no fds, memory or nicks") {
     // Per-address cap raised: a closed connection may still be counted for a moment when the next
     // one arrives, and this test is about leaks, not that cap.

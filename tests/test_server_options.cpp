@@ -32,7 +32,7 @@ TEST_CASE("options: every flag sets its limit, in both --flag V and --flag=V for
                     "--max-rooms-per-client", "3", "--max-rooms", "4", "--max-clients", "5", "--max-per-ip", "6",
                     "--sendq", "65536", "--max-errors", "0", "--rate", "2.5", "--burst", "4",
                     "--hello-timeout", "0.2", "--ping-interval=1.5", "--ping-timeout", "3", "--shutdown-grace", "0",
-                    "--quiet"});
+                    "--write-stall", "2.5", "--quiet"});
     REQUIRE_MESSAGE(r.value, r.text);
     const auto& o = *r.value;
     CHECK(o.binds == std::vector<std::string>{"127.0.0.1", "::1"});
@@ -55,6 +55,7 @@ TEST_CASE("options: every flag sets its limit, in both --flag V and --flag=V for
     CHECK(o.lim.ping_interval == std::chrono::milliseconds(1500));
     CHECK(o.lim.ping_timeout == std::chrono::milliseconds(3000));
     CHECK(o.lim.shutdown_grace == std::chrono::milliseconds(0));
+    CHECK(o.lim.write_stall == std::chrono::milliseconds(2500));
     CHECK(o.quiet);
 }
 
@@ -67,6 +68,7 @@ TEST_CASE("options: bad arguments exit 2 with one line naming the flag") {
                                                                   {"--burst", "0"},
                                                                   {"--hello-timeout", "0"},
                                                                   {"--ping-timeout", "nan"},
+                                                                  {"--write-stall", "-1"},
                                                                   {"--sendq", "10"},
                                                                   {"--max-nick", "0"},
                                                                   {"--history", "1e3"},
@@ -87,7 +89,7 @@ TEST_CASE("options: --help lists every flag with its default; --version") {
     for (const char* flag : {"--bind", "--port", "--history", "--max-frame", "--max-text", "--max-nick",
                              "--max-room-name", "--max-topic", "--max-rooms-per-client", "--max-rooms",
                              "--max-clients", "--max-per-ip", "--sendq", "--max-errors", "--rate", "--burst",
-                             "--hello-timeout", "--ping-interval", "--ping-timeout", "--shutdown-grace", "--quiet",
+                             "--hello-timeout", "--ping-interval", "--ping-timeout", "--write-stall", "--shutdown-grace", "--quiet",
                              "--version"}) {
         CHECK_MESSAGE(r.text.find(flag) != std::string::npos, flag << " missing from --help");
     }
