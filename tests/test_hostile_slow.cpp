@@ -32,19 +32,41 @@ int settle_fds(chatd_process& srv, int limit, test_clock::time_point deadline) {
     return n;
 }
 
+// Three clients in #lobby: `slow` has a 4 KiB receive buffer and will never read, `flooder` sends,
+// `reader` reads everything.
+struct cast {
+    test_client slow;
+    test_client flooder;
+    test_client reader;
+};
+
+cast flood_cast(chatd_process& srv) {
+    cast c;
+    c.slow.set_rcvbuf(4096);
+    REQUIRE(c.slow.connect("127.0.0.1", srv.port()));
+    c.slow.hello("slow");
+    c.flooder = srv.client();
+    c.flooder.hello("flooder");
+    c.reader = srv.client();
+    c.reader.hello("reader");
+    return c;
+}
+
+// `count` messages for #lobby in one write, each text starting with its number from `first`.
+std::string numbered_burst(int first, int count, const std::string& pad) {
+    std::string burst;
+    for (int i = first; i < first + count; ++i) {
+        burst += chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", std::to_string(i) + " " + pad}});
+    }
+    return burst;
+}
+
 }  // namespace
 
 TEST_CASE("hostile slow: a client that never reads is cut off; every other message still arrives") {
     const std::size_t sendq = 64 * 1024;
     chatd_process srv({"--rate", "0", "--sendq", std::to_string(sendq), "--history", "20", "--max-text", "12288"});
-    test_client slow;
-    slow.set_rcvbuf(4096);
-    REQUIRE(slow.connect("127.0.0.1", srv.port()));
-    slow.hello("slow");
-    test_client flooder = srv.client();
-    flooder.hello("flooder");
-    test_client reader = srv.client();
-    reader.hello("reader");
+    auto [slow, flooder, reader] = flood_cast(srv);
     const long rss_before = srv.rss_kb();
     REQUIRE(rss_before > 0);
 
@@ -60,11 +82,7 @@ TEST_CASE("hostile slow: a client that never reads is cut off; every other messa
     std::int64_t last_id = -1;
     int next_expected = 0;
     for (int sent = 0; sent < total; sent += batch) {
-        std::string burst;
-        for (int i = sent; i < sent + batch; ++i) {
-            burst += chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", std::to_string(i) + " " + pad}});
-        }
-        REQUIRE_MESSAGE(flooder.send_raw(burst), "the flooder could not send batch " << sent);
+        REQUIRE_MESSAGE(flooder.send_raw(numbered_burst(sent, batch, pad)), "the flooder could not send batch " << sent);
         // The reader gets every message of the batch, in order, with growing ids.
         while (next_expected < sent + batch) {
             const json f = reader.wait_for(
@@ -110,14 +128,7 @@ TEST_CASE("hostile slow: output that moves no byte for --write-stall closes the 
     // The send queue is far above anything sent here, so only the stall can end the slow client.
     chatd_process srv({"--rate", "0", "--sendq", std::to_string(64 << 20), "--history", "0", "--max-text", "12288",
                        "--write-stall", "0.5"});
-    test_client slow;
-    slow.set_rcvbuf(4096);
-    REQUIRE(slow.connect("127.0.0.1", srv.port()));
-    slow.hello("slow");
-    test_client flooder = srv.client();
-    flooder.hello("flooder");
-    test_client reader = srv.client();
-    reader.hello("reader");
+    auto [slow, flooder, reader] = flood_cast(srv);
 
     // Batches of 300 KB until the kernel buffers toward the slow client are full and stay full;
     // at most 24 MB, well under the queue cap.
@@ -126,11 +137,8 @@ TEST_CASE("hostile slow: output that moves no byte for --write-stall closes the 
     std::optional<json> quit;
     int sent = 0;
     for (int batch = 0; batch < 80 && !quit; ++batch) {
-        std::string burst;
-        for (int i = 0; i < 25; ++i) {
-            burst += chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", std::to_string(sent++) + " " + pad}});
-        }
-        REQUIRE(flooder.send_raw(burst));
+        REQUIRE(flooder.send_raw(numbered_burst(sent, 25, pad)));
+        sent += 25;
         drain(flooder);
         // Every message still reaches the reader; the slow client's quit may come among them.
         for (int got = 0; got < 25;) {
