@@ -10,8 +10,8 @@ namespace chat::wire {
 
 namespace {
 
-constexpr std::string_view history_false = "\"history\":false}\n";
-constexpr std::string_view history_true = "\"history\":true}\n";
+constexpr std::string_view history_false = ",\"history\":false}\n";
+constexpr std::string_view history_true = ",\"history\":true}\n";
 
 void append_int(std::string& out, std::int64_t v) {
     char buf[24];
@@ -64,23 +64,36 @@ void append_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
-std::string message(std::uint64_t id, std::string_view room, std::string_view from, std::int64_t ts,
-                    std::string_view text, bool action) {
+namespace {
+
+// The shape message and pm share: {"type":..,"id":N,<k1>:"v1",<k2>:"v2","ts":N,"text":"..",
+// "action":B then `tail`. `head` holds everything up to the id's digits.
+std::string text_frame(std::string_view head, std::uint64_t id, std::string_view k1, std::string_view v1,
+                       std::string_view k2, std::string_view v2, std::int64_t ts, std::string_view text, bool action,
+                       std::string_view tail) {
     std::string out;
-    out.reserve(96 + room.size() + from.size() + text.size());
-    out += "{\"type\":\"message\",\"id\":";
+    out.reserve(96 + v1.size() + v2.size() + text.size());
+    out += head;
     append_uint(out, id);
-    out += ",\"room\":";
-    append_string(out, room);
-    out += ",\"from\":";
-    append_string(out, from);
+    out += k1;
+    append_string(out, v1);
+    out += k2;
+    append_string(out, v2);
     out += ",\"ts\":";
     append_int(out, ts);
     out += ",\"text\":";
     append_string(out, text);
-    out += action ? ",\"action\":true," : ",\"action\":false,";
-    out += history_false;
+    out += action ? ",\"action\":true" : ",\"action\":false";
+    out += tail;
     return out;
+}
+
+}  // namespace
+
+std::string message(std::uint64_t id, std::string_view room, std::string_view from, std::int64_t ts,
+                    std::string_view text, bool action) {
+    return text_frame("{\"type\":\"message\",\"id\":", id, ",\"room\":", room, ",\"from\":", from, ts, text,
+                      action, history_false);
 }
 
 std::string as_history(const std::string& live_line) {
@@ -93,20 +106,7 @@ std::string as_history(const std::string& live_line) {
 
 std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std::int64_t ts,
                std::string_view text, bool action) {
-    std::string out;
-    out.reserve(96 + from.size() + to.size() + text.size());
-    out += "{\"type\":\"pm\",\"id\":";
-    append_uint(out, id);
-    out += ",\"from\":";
-    append_string(out, from);
-    out += ",\"to\":";
-    append_string(out, to);
-    out += ",\"ts\":";
-    append_int(out, ts);
-    out += ",\"text\":";
-    append_string(out, text);
-    out += action ? ",\"action\":true}\n" : ",\"action\":false}\n";
-    return out;
+    return text_frame("{\"type\":\"pm\",\"id\":", id, ",\"from\":", from, ",\"to\":", to, ts, text, action, "}\n");
 }
 
 std::string error(std::string_view code, std::string_view message, std::string_view about,
