@@ -365,8 +365,10 @@ void on_error(model& m, const json& body, effects& fx) {
             return;
         }
     }
-    if (text_of(body, "about") == "join" && on_join_refused(m, body, text)) return;
-    add_line(m, room_or_current(m, text_of(body, "room")), make_line(kind::error, text));
+    // Line mode keeps the code for scripts; on screen the sentence says it all.
+    const std::string shown = m.line_mode || message.empty() ? text : message;
+    if (text_of(body, "about") == "join" && on_join_refused(m, body, shown)) return;
+    add_line(m, room_or_current(m, text_of(body, "room")), make_line(kind::error, shown));
 }
 
 }  // namespace

@@ -172,7 +172,7 @@ TEST_CASE("model: a refused join shows why, and the lines waiting for it are not
     CHECK_FALSE(w.joining);
     CHECK(texts(w, chat_line::kind::unsent) == std::vector<std::string>{"anyone?"});
     REQUIRE(!texts(w, chat_line::kind::error).empty());
-    CHECK(texts(w, chat_line::kind::error).back().find("too_many_rooms") != std::string::npos);
+    CHECK(texts(w, chat_line::kind::error).back().find("you are in too many rooms") != std::string::npos);
     // Other windows are not held back by it.
     type(m, "/win 1");
     fx = type(m, "in the lobby");
@@ -268,7 +268,12 @@ TEST_CASE("model: errors show in the window; unknown commands are local errors")
     model m = online();
     feed(m, R"({"type":"error","code":"nick_in_use","message":"the nick bob is already in use","about":"nick"})");
     CHECK(current_window(m).lines.back().what == chat_line::kind::error);
-    CHECK(current_window(m).lines.back().text == "nick_in_use: the nick bob is already in use");
+    CHECK(current_window(m).lines.back().text == "the nick bob is already in use");
+    // Line mode keeps the code, for scripts.
+    model plain = online();
+    plain.line_mode = true;
+    feed(plain, R"({"type":"error","code":"nick_in_use","message":"the nick bob is already in use","about":"nick"})");
+    CHECK(current_window(plain).lines.back().text == "nick_in_use: the nick bob is already in use");
     auto fx = type(m, "/bogus");
     CHECK(fx.frames.empty());
     CHECK(current_window(m).lines.back().text.find("unknown command") != std::string::npos);

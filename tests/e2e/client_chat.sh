@@ -55,6 +55,10 @@ type_line alice "straight after join"
 expect_screen alice " #rust"
 expect_screen alice "#rust>"
 expect_screen alice "<alice> straight after join"
+# It waits for the join, then for the server's echo: only then is it in #rust's history.
+expect_screen alice "you joined #rust"
+wait_until 10 "alice's line was never echoed by the server" \
+    bash -c "! tmux -L $TMUX_SOCKET capture-pane -p -t =e2e:alice | grep -qE '\\((waiting for the join|sending)\\)'"
 screen_has bob "straight after join" && fail "a line typed after /join went to #lobby"
 type_line bob "/join #rust"
 expect_screen alice "robert joined"

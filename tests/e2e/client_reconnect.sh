@@ -6,6 +6,7 @@ source "$(dirname "$0")/client_helpers.bash"
 
 start_chatd
 open_client alice "127.0.0.1:$PORT" alice
+expect_screen alice "you joined #lobby"  # alice is in before bob arrives
 open_client bob "127.0.0.1:$PORT" bob
 expect_screen alice "bob joined"
 type_line alice "/join rust"
