@@ -45,6 +45,7 @@ struct window {
     bool joining = false;         // rooms: /join sent, `joined` not back yet; lines typed here wait
     std::deque<chat_line> lines;
     std::int64_t max_id = 0;      // highest message id seen, to drop duplicates
+    std::int64_t seen_at_join = 0;  // max_id when the last `joined` came: history past it was missed
     std::vector<std::string> members;
     std::string topic;
     std::size_t unread = 0;

@@ -139,6 +139,7 @@ void on_joined(model& m, const json& body, effects& fx) {
     const std::size_t i = open_window(m, room, false);
     window& w = m.windows[i];
     const bool was_joining = w.joining;
+    w.seen_at_join = w.max_id;
     w.joined = true;
     w.joining = false;
     w.members = list_of(body, "members");
@@ -190,6 +191,9 @@ void on_message(model& m, const json& body) {
     window& w = m.windows[*i];
     const std::int64_t id = int_of(body, "id");
     if (id > 0 && id <= w.max_id) return;  // seen already (history replayed after a reconnect)
+    // History newer than what this window showed before the rejoin was said while we were away (on
+    // the same server): it is news to the reader, so it is shown, counted and highlighted as live.
+    const bool missed = w.seen_at_join > 0 && id > w.seen_at_join;
     if (id > 0) w.max_id = id;
     chat_line l;
     l.action = bool_of(body, "action");
@@ -197,7 +201,7 @@ void on_message(model& m, const json& body) {
     l.ts = ts_of(body);
     l.from = text_of(body, "from");
     l.text = text_of(body, "text");
-    l.history = bool_of(body, "history");
+    l.history = bool_of(body, "history") && !missed;
     l.self = same_nick(l.from, m.nick);
     add_line(m, w, std::move(l));
 }

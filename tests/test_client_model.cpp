@@ -326,6 +326,10 @@ TEST_CASE("model: reconnecting keeps typed lines pending, rejoins with since, an
     const auto said = texts(m.windows[0], chat_line::kind::message);
     REQUIRE(said.size() == 2);
     CHECK(said[1] == "missed");
+    // Said while we were away: shown as live, not dimmed as old history, and counted as unread.
+    const auto& missed = m.windows[0].lines.back();
+    CHECK(missed.text == "missed");
+    CHECK_FALSE(missed.history);
     CHECK(m.windows.size() == 2);
 }
 
@@ -341,6 +345,13 @@ TEST_CASE("model: a restarted server (new instance) rejoins without since and re
     feed(m, R"({"type":"joined","room":"#rust","topic":"","members":["alice"]})");
     feed(m, msg(1, "#rust", "bob", "new server"));
     CHECK(texts(m.windows[1], chat_line::kind::message).back() == "new server");
+    // A new server's ids cannot be matched against what we saw: its history stays history, as it
+    // does on a first join.
+    feed(m, msg(2, "#rust", "bob", "old on the new server", true));
+    CHECK(m.windows[1].lines.back().history);
+    model fresh = online();
+    feed(fresh, msg(5, "#lobby", "bob", "old news", true));
+    CHECK(fresh.windows[0].lines.back().history);
 }
 
 TEST_CASE("model: on reconnect a taken nick falls back to nick_ and is taken back when free") {
