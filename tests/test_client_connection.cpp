@@ -132,14 +132,38 @@ const std::string welcome_line =
     R"({"type":"welcome","version":1,"nick":"alice","server":"fake","instance":"x","default_room":"#lobby","limits":{}})"
     "\n";
 
+// A fake server and a started connection to it; `tune` adjusts the configuration first.
+struct rig {
+    fake_server server;
+    event_queue q;
+    event_reader events{q, {}};
+    connection conn;
+
+    explicit rig(const std::function<void(connection_config&)>& tune = {}, std::size_t queue_size = 256)
+        : q(queue_size), conn(tuned(server.port(), tune), q) {
+        conn.start();
+    }
+    ~rig() { conn.stop(); }
+
+    // Accepts the client, welcomes it, and waits for the welcome to come through as an event.
+    void welcome() {
+        REQUIRE_MESSAGE(server.accept_client(), "the client never connected");
+        server.send(welcome_line);
+        events.wait("welcome frame", is_frame("welcome"));
+    }
+
+    static connection_config tuned(std::uint16_t port, const std::function<void(connection_config&)>& tune) {
+        connection_config cfg = config_for(port);
+        if (tune) tune(cfg);
+        return cfg;
+    }
+};
+
 }  // namespace
 
 TEST_CASE("connection: frames arrive as events, garbage is reported, pings are answered") {
-    fake_server server;
-    event_queue q(256);
-    event_reader events{q, {}};
-    connection conn(config_for(server.port()), q);
-    conn.start();
+    rig r;
+    auto& [server, q, events, conn] = r;
     REQUIRE_MESSAGE(server.accept_client(), "the client never connected");
     events.wait("connected event", is(net_event::kind::connected));
 
@@ -168,50 +192,35 @@ TEST_CASE("connection: frames arrive as events, garbage is reported, pings are a
     CHECK(server.read_line().find(R"("type":"quit")") != std::string::npos);
     server.drop();
     events.wait("closed event after quit", is(net_event::kind::closed));
-    conn.stop();
 }
 
 TEST_CASE("connection: a silent server is pinged, then dropped, then reconnected to") {
-    fake_server server;
-    event_queue q(256);
-    auto cfg = config_for(server.port());
-    cfg.ping_idle = std::chrono::milliseconds(200);
-    cfg.ping_timeout = std::chrono::milliseconds(200);
-    event_reader events{q, {}};
-    connection conn(cfg, q);
-    conn.start();
-    REQUIRE(server.accept_client());
-    server.send(welcome_line);  // after a welcome the connection reconnects by itself
-    events.wait("welcome frame", is_frame("welcome"));
+    rig r([](connection_config& cfg) {
+        cfg.ping_idle = std::chrono::milliseconds(200);
+        cfg.ping_timeout = std::chrono::milliseconds(200);
+    });
+    r.welcome();  // after a welcome the connection reconnects by itself
 
     const auto silent_since = clock_type::now();
-    const std::string ping = server.read_line(3000);
+    const std::string ping = r.server.read_line(3000);
     CHECK(ping.find(R"("type":"ping")") != std::string::npos);
-    auto d = events.wait("disconnect after the unanswered ping", is(net_event::kind::disconnected), 3000);
+    auto d = r.events.wait("disconnect after the unanswered ping", is(net_event::kind::disconnected), 3000);
     CHECK(d.text.find("no answer") != std::string::npos);
     CHECK(clock_type::now() - silent_since >= std::chrono::milliseconds(350));
-    auto w = events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
+    auto w = r.events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
     CHECK(w.number >= 25);
     CHECK(w.number <= 200);
-    REQUIRE_MESSAGE(server.accept_client(), "the client never reconnected");
-    events.wait("connected again", is(net_event::kind::connected));
-    conn.stop();
+    REQUIRE_MESSAGE(r.server.accept_client(), "the client never reconnected");
+    r.events.wait("connected again", is(net_event::kind::connected));
 }
 
 TEST_CASE("connection: an oversized line ends the connection with a report") {
-    fake_server server;
-    event_queue q(256);
-    auto cfg = config_for(server.port());
-    cfg.max_frame = 1024;
-    event_reader events{q, {}};
-    connection conn(cfg, q);
-    conn.start();
-    REQUIRE(server.accept_client());
-    server.send(std::string(4096, 'a'));
-    auto g = events.wait("garbled event for a line over the cap", is(net_event::kind::garbled));
+    rig r([](connection_config& cfg) { cfg.max_frame = 1024; });
+    REQUIRE(r.server.accept_client());
+    r.server.send(std::string(4096, 'a'));
+    auto g = r.events.wait("garbled event for a line over the cap", is(net_event::kind::garbled));
     CHECK(g.text.find("longer than 1024") != std::string::npos);
-    events.wait("disconnect after the oversized line", is(net_event::kind::disconnected));
-    conn.stop();
+    r.events.wait("disconnect after the oversized line", is(net_event::kind::disconnected));
 }
 
 TEST_CASE("connection: before any welcome a refused connection is reported once, not retried") {
@@ -232,63 +241,49 @@ TEST_CASE("connection: before any welcome a refused connection is reported once,
     conn.stop();
 }
 
-TEST_CASE("connection: stop() ends a connection waiting in backoff promptly") {
-    fake_server server;
-    event_queue q(256);
-    auto cfg = config_for(server.port());
+namespace {
+
+// Reconnect attempts 10 s or more apart: the tests below must not be waiting on them.
+void long_backoff(connection_config& cfg) {
     cfg.backoff_first = std::chrono::milliseconds(20'000);
     cfg.backoff_max = std::chrono::milliseconds(30'000);
-    event_reader events{q, {}};
-    connection conn(cfg, q);
-    conn.start();
-    REQUIRE(server.accept_client());
-    server.send(welcome_line);
-    events.wait("welcome frame", is_frame("welcome"));
-    server.drop();
-    server.stop_listening();
-    events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
+}
+
+}  // namespace
+
+TEST_CASE("connection: stop() ends a connection waiting in backoff promptly") {
+    rig r(long_backoff);
+    r.welcome();
+    r.server.drop();
+    r.server.stop_listening();
+    r.events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
     const auto t0 = clock_type::now();
-    conn.stop();
+    r.conn.stop();
     CHECK(clock_type::now() - t0 < std::chrono::seconds(1));
 }
 
 TEST_CASE("connection: a server that accepts but never welcomes is given up on") {
-    fake_server server;
-    event_queue q(64);
-    event_reader events{q, {}};
-    auto cfg = config_for(server.port());
-    cfg.register_timeout = std::chrono::milliseconds(300);
-    cfg.reconnect = false;
-    connection conn(cfg, q);
-    conn.start();
-    REQUIRE(server.accept_client());
+    rig r([](connection_config& cfg) {
+        cfg.register_timeout = std::chrono::milliseconds(300);
+        cfg.reconnect = false;
+    });
+    REQUIRE(r.server.accept_client());
     const auto t0 = clock_type::now();
-    auto d = events.wait("disconnect without a welcome", is(net_event::kind::disconnected), 3000);
+    auto d = r.events.wait("disconnect without a welcome", is(net_event::kind::disconnected), 3000);
     CHECK(d.text.find("no welcome") != std::string::npos);
     CHECK(clock_type::now() - t0 >= std::chrono::milliseconds(250));
-    events.wait("closed event", is(net_event::kind::closed));
-    conn.stop();
+    r.events.wait("closed event", is(net_event::kind::closed));
 }
 
 TEST_CASE("connection: reconnect_now() cuts a long backoff short") {
-    fake_server server;
-    event_queue q(256);
-    event_reader events{q, {}};
-    auto cfg = config_for(server.port());
-    cfg.backoff_first = std::chrono::milliseconds(20'000);
-    cfg.backoff_max = std::chrono::milliseconds(30'000);
-    connection conn(cfg, q);
-    conn.start();
-    REQUIRE(server.accept_client());
-    server.send(welcome_line);
-    events.wait("welcome frame", is_frame("welcome"));
-    server.drop();
-    auto w = events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
+    rig r(long_backoff);
+    r.welcome();
+    r.server.drop();
+    auto w = r.events.wait("reconnect countdown", is(net_event::kind::reconnect_wait));
     CHECK(w.number >= 10'000);
     const auto t0 = clock_type::now();
-    conn.reconnect_now();
-    REQUIRE_MESSAGE(server.accept_client(3000), "no new connection after reconnect_now()");
-    events.wait("connected again", is(net_event::kind::connected));
+    r.conn.reconnect_now();
+    REQUIRE_MESSAGE(r.server.accept_client(3000), "no new connection after reconnect_now()");
+    r.events.wait("connected again", is(net_event::kind::connected));
     CHECK(clock_type::now() - t0 < std::chrono::seconds(3));
-    conn.stop();
 }
