@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <clocale>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -132,6 +133,13 @@ int main(int argc, char** argv) {
     m.wanted_nick = opts->nick;
     m.address = (opts->host.find(':') != std::string::npos ? "[" + opts->host + "]" : opts->host) + ":" +
                 std::to_string(opts->port);
+
+    if (!plain && !terminal::usable()) {
+        const char* term = std::getenv("TERM");
+        std::fprintf(stderr, "chat: cannot use this terminal (TERM=%s); try --plain\n",
+                     chat::utf8::sanitize(term != nullptr ? term : "").c_str());
+        return 1;
+    }
 
     event_queue q(queue_capacity);
     connection_config cfg;

@@ -282,3 +282,19 @@ bool terminal::read_key(key& k) {
 }
 
 }  // namespace chat::client
+
+// term.h (for setupterm) defines macros named like ordinary words (tab, lines, columns...), so it
+// comes last, after every other use of those words in this file.
+#include <term.h>
+
+namespace chat::client {
+
+bool terminal::usable() {
+    int err = 0;
+    if (setupterm(nullptr, STDOUT_FILENO, &err) != OK) return false;
+    del_curterm(cur_term);
+    cur_term = nullptr;
+    return true;
+}
+
+}  // namespace chat::client

@@ -17,6 +17,10 @@ public:
     terminal(const terminal&) = delete;
     terminal& operator=(const terminal&) = delete;
 
+    // Whether $TERM names a terminal ncurses can drive; checked before connecting, so an unusable
+    // terminal fails before the nick is taken.
+    static bool usable();
+
     // Takes over the screen (ncursesw, raw keys, no echo). False if the terminal cannot be used.
     bool open();
     // Gives the screen back; safe to call on every exit path and more than once.

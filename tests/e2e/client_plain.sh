@@ -58,6 +58,13 @@ status=$?
 grep -q "nick_in_use" "$WORK/taken.err" || fail "taken nick: stderr does not say why: $(cat "$WORK/taken.err")"
 [ ! -s "$WORK/taken.out" ] || fail "taken nick: something was printed on stdout"
 
+# A terminal ncurses does not know fails before connecting: nobody sees the nick come and go.
+tmx new-window -d -t e2e -n gina "env TERM=no-such-terminal LANG=C.UTF-8 $CHAT 127.0.0.1:$PORT gina; echo \$? > $WORK/gina.status; sleep 600"
+wait_until 10 "gina's client exited" client_exited gina
+[ "$(cat "$WORK/gina.status")" = 1 ] || fail "an unusable terminal exited with $(cat "$WORK/gina.status")"
+expect_screen gina "chat: cannot use this terminal (TERM=no-such-terminal); try --plain"
+grep -q " as gina" "$WORK/chatd.log" && fail "chat registered before finding the terminal unusable"
+
 stop_chatd
 "$CHAT" --plain "127.0.0.1:$PORT" zed < /dev/null > "$WORK/refused.out" 2> "$WORK/refused.err"
 status=$?
