@@ -8,11 +8,14 @@ CHAT="$BUILD/client/chat"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/chat-e2e.XXXXXX")
 TMUX_SOCKET="chat-e2e-$$"
 CHATD_PID=""
+BACKGROUND_PIDS=()  # other processes a script starts; killed on exit
 
 tmx() { tmux -L "$TMUX_SOCKET" -f /dev/null "$@"; }
 
 cleanup() {
     local status=$?
+    local pid
+    for pid in "${BACKGROUND_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
     # SIGCONT first: a test may have stopped chatd, and a stopped process never acts on SIGTERM.
     if [ -n "$CHATD_PID" ]; then kill -CONT "$CHATD_PID" 2>/dev/null; kill "$CHATD_PID" 2>/dev/null; wait "$CHATD_PID" 2>/dev/null; fi
     tmx kill-server 2>/dev/null
