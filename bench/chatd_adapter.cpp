@@ -27,12 +27,11 @@ std::size_t find_in(std::string_view hay, std::string_view needle, std::size_t f
 // The bench marker inside a line ('c' is rare in a frame).
 std::size_t find_marker(std::string_view line) { return find_in(line, marker); }
 
-// A history replay, not a live delivery. chatd writes "history" last, so the tail answers at once;
-// any other field order falls back to a search of the whole line.
+// A history replay, not a live delivery. chatd writes "history" last, so the line's end answers at
+// once; any other field order falls back to a search of the whole line.
 bool is_history(std::string_view line) {
-    constexpr std::size_t tail = 32;
-    const std::string_view end = line.size() > tail ? line.substr(line.size() - tail) : line;
-    if (find_in(end, R"("history":false)") != std::string_view::npos) return false;
+    if (line.ends_with(R"("history":false})")) return false;
+    if (line.ends_with(R"("history":true})")) return true;
     return find_in(line, R"("history":true)") != std::string_view::npos;
 }
 
@@ -62,7 +61,9 @@ public:
         // messages, so the type is read from the raw line and only rare frames are parsed. An
         // unescaped `"type":"` cannot occur inside a JSON string, so the first one is the field.
         constexpr std::string_view type_key = R"("type":")";
-        const auto t = find_in(line, type_key);
+        // chatd writes "type" first: a live message is recognised by its first bytes.
+        constexpr std::string_view message_start = R"({"type":"message",)";
+        const auto t = line.starts_with(message_start) ? 1 : find_in(line, type_key);
         if (t == std::string_view::npos) return event::other;
         const auto type_start = t + type_key.size();
         const std::string_view type = line.substr(type_start, line.find('"', type_start) - type_start);
