@@ -154,9 +154,12 @@ int main(int argc, char** argv) {
 
     // Connect and register before any screen is drawn, so a failure is one clean line.
     if (!start_session(m, q, conn, signal_fd, std::chrono::seconds(15), error)) {
-        conn.stop();
         std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(error).c_str());
-        return 1;
+        std::fflush(stderr);
+        // The network thread may be inside a name lookup, which nothing can interrupt and which can
+        // take a minute with a dead name server. Nothing is on the screen and nothing is owed to the
+        // server yet, so the process ends now instead of joining that thread.
+        std::_Exit(1);
     }
     // An exception is a bug, but the terminal must still be given back: unwinding closes it.
     try {
