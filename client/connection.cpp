@@ -132,7 +132,9 @@ asio::awaitable<void> connection::run() {
         // Resolved here, blocking this thread: nothing else runs on it before a socket exists, and
         // asio's async_resolve would start a hidden third thread for getaddrinfo.
         std::error_code rec;
+        resolving_.store(true, std::memory_order_release);
         const auto results = resolver.resolve(cfg_.host, std::to_string(cfg_.port), rec);
+        resolving_.store(false, std::memory_order_release);
         if (stopping_) break;
         if (rec) {
             reason = "cannot resolve " + cfg_.host + ": " + rec.message();

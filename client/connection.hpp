@@ -50,8 +50,12 @@ public:
     // From the UI thread: send a last frame (quit) and stop once the server closes or after
     // `grace`. A `closed` event follows.
     void close(std::string last_frame, std::chrono::milliseconds grace);
-    // Stops the thread now and joins it. Safe to call twice.
+    // Stops the thread now and joins it. Safe to call twice. A name lookup in progress cannot be
+    // interrupted and is waited for: see resolving().
     void stop();
+    // Whether the network thread is inside a name lookup (getaddrinfo), which a dead name server can
+    // hold for a minute. Then nothing can reach the server, and a quitting UI need not wait for it.
+    bool resolving() const { return resolving_.load(std::memory_order_acquire); }
 
 private:
     asio::awaitable<void> run();
@@ -70,6 +74,7 @@ private:
     asio::io_context io_;
     std::thread thread_;
     std::atomic<bool> started_{false};
+    std::atomic<bool> resolving_{false};
     bool stopped_ = false;  // UI side: stop() already ran
     std::promise<void> finished_;
 

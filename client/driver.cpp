@@ -3,6 +3,8 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "protocol.hpp"
 #include "signals.hpp"
@@ -80,6 +82,12 @@ std::string quit_without_typing(model& m) {
     effects fx;
     on_submit(m, "/quit", fx);
     return fx.quit_frame;
+}
+
+void exit_during_lookup(int status) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(status);
 }
 
 void finish_session(model& m, event_queue& q, connection& conn, std::string quit_frame, std::chrono::milliseconds grace) {

@@ -27,6 +27,11 @@ bool start_session(model& m, event_queue& q, connection& conn, int signal_fd, st
 // the model is updated exactly as for "/quit".
 std::string quit_without_typing(model& m);
 
+// Ends the process at once with `status`, stdio flushed, without stopping the network thread: for
+// when that thread is inside a name lookup (see connection::resolving) and nothing is owed to the
+// server. The caller gives the terminal back first.
+[[noreturn]] void exit_during_lookup(int status);
+
 // Sends quit and waits until the server closed the connection, or `grace` passed.
 void finish_session(model& m, event_queue& q, connection& conn, std::string quit_frame, std::chrono::milliseconds grace);
 

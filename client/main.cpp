@@ -92,6 +92,11 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
         apply(tick, conn);
         if (needs_tick(m) || !tick.frames.empty()) dirty = true;
     }
+    if (conn.resolving()) {
+        // Offline, inside a lookup that nothing can interrupt: there is no server to tell.
+        t.close();
+        exit_during_lookup(0);
+    }
     if (!quit_frame.empty()) {
         draw(m, t);
         finish_session(m, q, conn, quit_frame, std::chrono::seconds(1));
@@ -155,11 +160,10 @@ int main(int argc, char** argv) {
     // Connect and register before any screen is drawn, so a failure is one clean line.
     if (!start_session(m, q, conn, signal_fd, std::chrono::seconds(15), error)) {
         std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(error).c_str());
-        std::fflush(stderr);
         // The network thread may be inside a name lookup, which nothing can interrupt and which can
         // take a minute with a dead name server. Nothing is on the screen and nothing is owed to the
         // server yet, so the process ends now instead of joining that thread.
-        std::_Exit(1);
+        exit_during_lookup(1);
     }
     // An exception is a bug, but the terminal must still be given back: unwinding closes it.
     try {

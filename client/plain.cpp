@@ -105,6 +105,8 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
         }
     }
     print_pending_output(m);
+    // Offline, inside a lookup that nothing can interrupt: there is no server to tell.
+    if (conn.resolving()) exit_during_lookup(0);
     finish_session(m, q, conn, quit_frame, std::chrono::seconds(2));
     print_pending_output(m);
     return 0;

@@ -1,15 +1,30 @@
-// Preloaded into `chat` by an end-to-end test (LD_PRELOAD) to stand for a name server that does not
-// answer: getaddrinfo() touches the file named by SLOW_RESOLVER_MARK, so the test knows the lookup
-// has begun, then blocks for 60 s, as a real lookup can, and fails. Nothing can interrupt it.
+// Preloaded into `chat` by an end-to-end test (LD_PRELOAD) to stand for a name server that stops
+// answering: getaddrinfo() touches the file named by SLOW_RESOLVER_MARK, so the test knows a lookup
+// has begun, then blocks for 60 s, as a real lookup can, and fails. With SLOW_RESOLVER_PASS=N the
+// first N lookups go to the real getaddrinfo, so a client can connect before the name server dies.
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 
-extern "C" int getaddrinfo(const char*, const char*, const addrinfo*, addrinfo**) {
+namespace {
+
+std::atomic<long> lookups{0};
+
+}  // namespace
+
+extern "C" int getaddrinfo(const char* node, const char* service, const addrinfo* hints, addrinfo** res) {
+    const char* pass = std::getenv("SLOW_RESOLVER_PASS");
+    if (pass != nullptr && lookups.fetch_add(1) < std::atol(pass)) {
+        using real_fn = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
+        const auto real = reinterpret_cast<real_fn>(::dlsym(RTLD_NEXT, "getaddrinfo"));
+        if (real != nullptr) return real(node, service, hints, res);
+    }
     if (const char* mark = std::getenv("SLOW_RESOLVER_MARK")) {
         const int fd = ::open(mark, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
         if (fd >= 0) ::close(fd);
