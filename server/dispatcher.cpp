@@ -11,13 +11,8 @@ namespace chat {
 
 namespace {
 
-line_ptr share(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
-
 // Error frames echo the refused type; a hostile type string is cut short.
 std::string_view about_of(std::string_view type) { return type.substr(0, 32); }
-
-// A name from the peer, echoed in an error: cut short, controls dropped.
-std::string shown(std::string_view name) { return wire::clip(name, 40); }
 
 // A JSON number: an integer when it is one, so the default limits read "rate":5.
 wire::out_json number(double v) {
@@ -239,7 +234,7 @@ void dispatcher::on_hello(participant& p, const json& b) {
         p.deliver(share(wire::error("bad_version", "this server speaks protocol version 1", "hello")));
         return drop(p, "bad version");
     }
-    if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "hello", false, {}, shown(*nick));
+    if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "hello", false, {}, wire::shown(*nick));
     if (registry_.find_nick(*nick)) {
         return refuse(p, {"nick_in_use", "the nick " + *nick + " is already in use"}, "hello", false, {}, *nick);
     }
@@ -249,87 +244,6 @@ void dispatcher::on_hello(participant& p, const json& b) {
     registry_.add_nick(s.nick, &p);
     p.deliver(share(welcome(s.nick)));
     join(p, registry_.lobby(), -1);
-}
-
-namespace {
-
-// A join replays the history entries after `since` (all of them when `since` is negative).
-bool replayed(const room::entry& e, std::int64_t since) {
-    return since < 0 || e.id > static_cast<std::uint64_t>(since);
-}
-
-}  // namespace
-
-void dispatcher::join(participant& p, room& r, std::int64_t since) {
-    peer_state& s = p.chat();
-    if (!in_room(p, &r)) {
-        r.add(&p);
-        s.rooms.push_back(&r);
-        broadcast(r,
-                  share(wire::encode(wire::out_json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
-                  &p);
-    }
-    wire::out_json members = wire::out_json::array();
-    for (const participant* m : r.members()) members.push_back(m->chat().nick);
-    const auto& history = r.history();
-    const auto replay = static_cast<std::size_t>(
-        std::count_if(history.begin(), history.end(), [since](const room::entry& e) { return replayed(e, since); }));
-    p.deliver(share(wire::encode(wire::out_json{{"type", "joined"},
-                                                {"room", r.name()},
-                                                {"topic", r.topic()},
-                                                {"members", std::move(members)},
-                                                {"history", replay}})));
-    send_history(p, r, since);
-}
-
-void dispatcher::send_history(participant& p, const room& r, std::int64_t since) {
-    for (const room::entry& e : r.history()) {
-        if (replayed(e, since)) p.deliver(share(wire::as_history(*e.line)));
-    }
-}
-
-void dispatcher::on_join(participant& p, const json& b, const char* about) {
-    wire_error err;
-    const auto name = get_string(b, "room", err);
-    if (!name) return refuse(p, err, about, true);
-    std::optional<std::int64_t> since;
-    if (!optional_int(b, "since", since, err)) return refuse(p, err, about, true);
-    if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, about, false, shown(*name));
-    room* r = registry_.find_room(*name);
-    if (!in_room(p, r)) {
-        if (p.chat().rooms.size() >= lim_.max_rooms_per_client) {
-            return refuse(p,
-                          {"too_many_rooms",
-                           "you are in " + std::to_string(lim_.max_rooms_per_client) + " rooms already"},
-                          about, false, *name);
-        }
-        if (r == nullptr) {
-            if (registry_.room_count() >= lim_.max_rooms) {
-                return refuse(p, {"room_limit", "the server cannot hold more rooms"}, about, false, *name);
-            }
-            r = registry_.create_room(*name);
-        }
-    }
-    join(p, *r, since.value_or(-1));
-}
-
-void dispatcher::on_part(participant& p, const json& b) {
-    wire_error err;
-    const auto name = get_string(b, "room", err);
-    if (!name) return refuse(p, err, "part", true);
-    std::string reason;
-    if (!optional_string(b, "reason", reason, err)) return refuse(p, err, "part", true);
-    room* r = registry_.find_room(*name);
-    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + shown(*name)}, "part", false, shown(*name));
-    peer_state& s = p.chat();
-    broadcast(*r, share(wire::encode(wire::out_json{{"type", "part"},
-                                    {"room", r->name()},
-                                    {"nick", s.nick},
-                                    {"reason", wire::clip(reason, lim_.max_topic)},
-                                    {"ts", now_ms()}})));
-    r->remove(&p);
-    s.rooms.erase(std::find(s.rooms.begin(), s.rooms.end(), r));
-    registry_.drop_if_empty(r);
 }
 
 void dispatcher::on_say(participant& p, const json& b) {
@@ -346,7 +260,7 @@ void dispatcher::on_say(participant& p, const json& b) {
 void dispatcher::say(participant& p, std::string_view room_name, std::string_view text, bool action) {
     room* r = registry_.find_room(room_name);
     if (!in_room(p, r)) {
-        return refuse(p, {"not_in_room", "you are not in " + shown(room_name)}, "say", false, shown(room_name));
+        return refuse(p, {"not_in_room", "you are not in " + wire::shown(room_name)}, "say", false, wire::shown(room_name));
     }
     if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "say", false, r->name());
     const std::uint64_t id = ++next_id_;
@@ -369,7 +283,7 @@ void dispatcher::on_pm(participant& p, const json& b) {
 void dispatcher::pm(participant& p, std::string_view to, std::string_view text, bool action) {
     participant* target = registry_.find_nick(to);
     if (target == nullptr) {
-        return refuse(p, {"no_such_nick", "nobody is called " + shown(to)}, "pm", false, {}, shown(to));
+        return refuse(p, {"no_such_nick", "nobody is called " + wire::shown(to)}, "pm", false, {}, wire::shown(to));
     }
     if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
     const line_ptr line =
@@ -382,7 +296,7 @@ void dispatcher::on_nick(participant& p, const json& b) {
     wire_error err;
     auto nick = get_string(b, "nick", err);
     if (!nick) return refuse(p, err, "nick", true);
-    if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "nick", false, {}, shown(*nick));
+    if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "nick", false, {}, wire::shown(*nick));
     peer_state& s = p.chat();
     const participant* holder = registry_.find_nick(*nick);
     if (holder != nullptr && holder != &p) {
@@ -398,51 +312,6 @@ void dispatcher::on_nick(participant& p, const json& b) {
     s.nick = std::move(*nick);
     registry_.add_nick(s.nick, &p);
     tell_neighbours(p, line, true);
-}
-
-void dispatcher::on_topic(participant& p, const json& b) {
-    wire_error err;
-    const auto name = get_string(b, "room", err);
-    if (!name) return refuse(p, err, "topic", true);
-    const bool setting = b.contains("topic");
-    std::string topic;
-    if (!optional_string(b, "topic", topic, err)) return refuse(p, err, "topic", true);
-    room* r = registry_.find_room(*name);
-    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + shown(*name)}, "topic", false, shown(*name));
-    if (setting) {
-        if (auto bad = check_topic(topic, lim_)) return refuse(p, *bad, "topic", false, r->name());
-        r->set_topic(std::move(topic), p.chat().nick, now_ms());
-    }
-    const line_ptr line = share(wire::encode(wire::out_json{{"type", "topic"},
-                                            {"room", r->name()},
-                                            {"topic", r->topic()},
-                                            {"by", r->topic_by()},
-                                            {"ts", r->topic_ts() != 0 ? r->topic_ts() : now_ms()}}));
-    if (setting) {
-        broadcast(*r, line);
-    } else {
-        p.deliver(line);
-    }
-}
-
-void dispatcher::on_rooms(participant& p) {
-    wire::out_json list = wire::out_json::array();
-    for (const auto& [name, r] : registry_.rooms()) {
-        list.push_back(wire::out_json{{"name", r->name()}, {"members", r->members().size()}, {"topic", r->topic()}});
-    }
-    p.deliver(share(wire::encode(wire::out_json{{"type", "rooms"}, {"rooms", std::move(list)}})));
-}
-
-void dispatcher::on_who(participant& p, const json& b) {
-    wire_error err;
-    const auto name = get_string(b, "room", err);
-    if (!name) return refuse(p, err, "who", true);
-    if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, "who", false, shown(*name));
-    const room* r = registry_.find_room(*name);
-    if (r == nullptr) return refuse(p, {"no_such_room", "there is no room " + shown(*name)}, "who", false, shown(*name));
-    wire::out_json members = wire::out_json::array();
-    for (const participant* m : r->members()) members.push_back(m->chat().nick);
-    p.deliver(share(wire::encode(wire::out_json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}})));
 }
 
 void dispatcher::on_ping(participant& p, const json& b) {

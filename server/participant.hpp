@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace chat {
@@ -15,6 +16,8 @@ class room;
 
 // One encoded frame, shared by every queue it is delivered to.
 using line_ptr = std::shared_ptr<const std::string>;
+
+inline line_ptr share(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
 // What the dispatcher remembers about a peer. Lives inside the participant so the hot paths need no
 // lookup from peer to state.

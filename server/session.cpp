@@ -35,8 +35,6 @@ std::vector<iovec>& write_iov() {
     return iov;
 }
 
-line_ptr share(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
-
 std::string seconds(std::chrono::milliseconds ms) {
     std::string s = std::to_string(static_cast<double>(ms.count()) / 1000.0);
     while (s.size() > 1 && s.back() == '0') s.pop_back();

@@ -42,4 +42,7 @@ inline std::string error(const wire_error& e, std::string_view about = {}, std::
 // dropped: for free-form reasons that are relayed to others.
 std::string clip(std::string_view s, std::size_t max);
 
+// A name from a peer, echoed in an error: cut short, controls dropped.
+inline std::string shown(std::string_view name) { return clip(name, 40); }
+
 }  // namespace chat::wire

@@ -1,0 +1,137 @@
+// The dispatcher's room commands: join (with its history replay), part, topic, rooms and who.
+// The rest of the dispatcher is in dispatcher.cpp.
+#include "dispatcher.hpp"
+
+#include <algorithm>
+
+#include "wire.hpp"
+
+namespace chat {
+
+namespace {
+
+// A join replays the history entries after `since` (all of them when `since` is negative).
+bool replayed(const room::entry& e, std::int64_t since) {
+    return since < 0 || e.id > static_cast<std::uint64_t>(since);
+}
+
+}  // namespace
+
+void dispatcher::join(participant& p, room& r, std::int64_t since) {
+    peer_state& s = p.chat();
+    if (!in_room(p, &r)) {
+        r.add(&p);
+        s.rooms.push_back(&r);
+        broadcast(r,
+                  share(wire::encode(wire::out_json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
+                  &p);
+    }
+    wire::out_json members = wire::out_json::array();
+    for (const participant* m : r.members()) members.push_back(m->chat().nick);
+    const auto& history = r.history();
+    const auto replay = static_cast<std::size_t>(
+        std::count_if(history.begin(), history.end(), [since](const room::entry& e) { return replayed(e, since); }));
+    p.deliver(share(wire::encode(wire::out_json{{"type", "joined"},
+                                                {"room", r.name()},
+                                                {"topic", r.topic()},
+                                                {"members", std::move(members)},
+                                                {"history", replay}})));
+    send_history(p, r, since);
+}
+
+void dispatcher::send_history(participant& p, const room& r, std::int64_t since) {
+    for (const room::entry& e : r.history()) {
+        if (replayed(e, since)) p.deliver(share(wire::as_history(*e.line)));
+    }
+}
+
+void dispatcher::on_join(participant& p, const json& b, const char* about) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, about, true);
+    std::optional<std::int64_t> since;
+    if (!optional_int(b, "since", since, err)) return refuse(p, err, about, true);
+    if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, about, false, wire::shown(*name));
+    room* r = registry_.find_room(*name);
+    if (!in_room(p, r)) {
+        if (p.chat().rooms.size() >= lim_.max_rooms_per_client) {
+            return refuse(p,
+                          {"too_many_rooms",
+                           "you are in " + std::to_string(lim_.max_rooms_per_client) + " rooms already"},
+                          about, false, *name);
+        }
+        if (r == nullptr) {
+            if (registry_.room_count() >= lim_.max_rooms) {
+                return refuse(p, {"room_limit", "the server cannot hold more rooms"}, about, false, *name);
+            }
+            r = registry_.create_room(*name);
+        }
+    }
+    join(p, *r, since.value_or(-1));
+}
+
+void dispatcher::on_part(participant& p, const json& b) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, "part", true);
+    std::string reason;
+    if (!optional_string(b, "reason", reason, err)) return refuse(p, err, "part", true);
+    room* r = registry_.find_room(*name);
+    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + wire::shown(*name)}, "part", false, wire::shown(*name));
+    peer_state& s = p.chat();
+    broadcast(*r, share(wire::encode(wire::out_json{{"type", "part"},
+                                    {"room", r->name()},
+                                    {"nick", s.nick},
+                                    {"reason", wire::clip(reason, lim_.max_topic)},
+                                    {"ts", now_ms()}})));
+    r->remove(&p);
+    s.rooms.erase(std::find(s.rooms.begin(), s.rooms.end(), r));
+    registry_.drop_if_empty(r);
+}
+
+void dispatcher::on_topic(participant& p, const json& b) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, "topic", true);
+    const bool setting = b.contains("topic");
+    std::string topic;
+    if (!optional_string(b, "topic", topic, err)) return refuse(p, err, "topic", true);
+    room* r = registry_.find_room(*name);
+    if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + wire::shown(*name)}, "topic", false, wire::shown(*name));
+    if (setting) {
+        if (auto bad = check_topic(topic, lim_)) return refuse(p, *bad, "topic", false, r->name());
+        r->set_topic(std::move(topic), p.chat().nick, now_ms());
+    }
+    const line_ptr line = share(wire::encode(wire::out_json{{"type", "topic"},
+                                            {"room", r->name()},
+                                            {"topic", r->topic()},
+                                            {"by", r->topic_by()},
+                                            {"ts", r->topic_ts() != 0 ? r->topic_ts() : now_ms()}}));
+    if (setting) {
+        broadcast(*r, line);
+    } else {
+        p.deliver(line);
+    }
+}
+
+void dispatcher::on_rooms(participant& p) {
+    wire::out_json list = wire::out_json::array();
+    for (const auto& [name, r] : registry_.rooms()) {
+        list.push_back(wire::out_json{{"name", r->name()}, {"members", r->members().size()}, {"topic", r->topic()}});
+    }
+    p.deliver(share(wire::encode(wire::out_json{{"type", "rooms"}, {"rooms", std::move(list)}})));
+}
+
+void dispatcher::on_who(participant& p, const json& b) {
+    wire_error err;
+    const auto name = get_string(b, "room", err);
+    if (!name) return refuse(p, err, "who", true);
+    if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, "who", false, wire::shown(*name));
+    const room* r = registry_.find_room(*name);
+    if (r == nullptr) return refuse(p, {"no_such_room", "there is no room " + wire::shown(*name)}, "who", false, wire::shown(*name));
+    wire::out_json members = wire::out_json::array();
+    for (const participant* m : r->members()) members.push_back(m->chat().nick);
+    p.deliver(share(wire::encode(wire::out_json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}})));
+}
+
+}  // namespace chat
