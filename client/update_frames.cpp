@@ -128,6 +128,20 @@ void on_welcome(model& m, const json& body, effects& fx) {
     flush_pending(m, fx);
 }
 
+// The window's "joining #room..." line becomes the answer to it, so one join reads as one line.
+// False if there is none (line mode never shows it).
+bool replace_joining_line(window& w, chat_line& answer) {
+    for (auto it = w.lines.rbegin(); it != w.lines.rend(); ++it) {
+        if (it->what != kind::info || !it->text.starts_with("joining #") || !it->text.ends_with("...")) continue;
+        w.bytes -= std::min(w.bytes, it->text.size());
+        w.bytes += answer.text.size();
+        answer.seq = it->seq;
+        *it = std::move(answer);
+        return true;
+    }
+    return false;
+}
+
 void on_joined(model& m, const json& body, effects& fx) {
     const std::string room = text_of(body, "room");
     if (room.empty()) return;
@@ -157,7 +171,8 @@ void on_joined(model& m, const json& body, effects& fx) {
         text += " (" + std::to_string(w.members.size()) + " members)";
     }
     if (!w.topic.empty()) text += " -- topic: " + w.topic;
-    add_line(m, w, notice(text, chat::now_ms()));
+    chat_line joined_line = notice(text, chat::now_ms());
+    if (!was_joining || !replace_joining_line(w, joined_line)) add_line(m, w, std::move(joined_line));
     if (!m.ever_joined && !m.line_mode) {
         add_line(m, w, make_line(kind::info, "type /help for commands; Alt-1..9 or Ctrl-N/Ctrl-P switch windows"));
     }

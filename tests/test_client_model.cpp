@@ -130,6 +130,9 @@ TEST_CASE("model: typing sends to the current room; /join switches at once") {
     CHECK_FALSE(current_window(m).joining);
     CHECK(current_window(m).topic == "borrowck");
     CHECK(texts(current_window(m), chat_line::kind::notice).back().rfind("you joined #rust", 0) == 0);
+    // The answer took the place of "joining #rust...": one join, one line.
+    CHECK(texts(current_window(m), chat_line::kind::info).empty());
+    CHECK(current_window(m).lines.size() == 1);
     fx = type(m, "/me waves");
     REQUIRE(fx.frames.size() == 1);
     CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#rust"}, {"text", "waves"}, {"action", true}}));
