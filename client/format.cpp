@@ -1,5 +1,6 @@
 #include "format.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "protocol.hpp"
@@ -28,7 +29,9 @@ std::tm local_tm(std::int64_t utc_ms) {
 
 int day_key(std::int64_t utc_ms) {
     const std::tm t = local_tm(utc_ms);
-    return (t.tm_year + 1900) * 10000 + (t.tm_mon + 1) * 100 + t.tm_mday;
+    // Years past 9999 (only a hostile timestamp gets there) share one key rather than overflow.
+    const long long year = std::clamp<long long>(static_cast<long long>(t.tm_year) + 1900, 0, 9999);
+    return static_cast<int>(year * 10000 + (t.tm_mon + 1) * 100 + t.tm_mday);
 }
 
 std::string day_text(std::int64_t utc_ms) {

@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
+#include "format.hpp"
 #include "protocol.hpp"
 #include "keys.hpp"
 #include "layout.hpp"
@@ -603,4 +605,22 @@ TEST_CASE("model: /reconnect skips the countdown only while disconnected") {
     fx = type(m, "/reconnect");
     CHECK(fx.reconnect_now);
     CHECK(fx.frames.empty());
+}
+
+TEST_CASE("model: a timestamp past year 9999 or before 1970 is replaced by now") {
+    // A hostile server once made the day-line arithmetic overflow with ts 1764079200079270000.
+    model m = online();
+    const std::int64_t before = chat::now_ms();
+    int id = 100;
+    for (const std::string ts : {"1764079200079270000", "9223372036854775807", "-5", "0"}) {
+        ++id;
+        feed(m, R"({"type":"message","id":)" + std::to_string(id) + R"(,"room":"#lobby","from":"bob","ts":)" + ts +
+                    R"(,"text":"when )" + ts + R"(","action":false,"history":false})");
+        const auto& l = m.windows[0].lines.back();
+        REQUIRE(l.text == "when " + ts);
+        CHECK_MESSAGE(l.ts >= before, "ts " << ts);
+        CHECK_MESSAGE(l.ts <= chat::now_ms(), "ts " << ts);
+    }
+    // And the day key of any timestamp is computed without overflow.
+    CHECK(day_key(std::numeric_limits<std::int64_t>::max() / 2) / 10000 <= 9999);
 }
