@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "protocol.hpp"
 #include "utf8.hpp"
 
 namespace chat::client {
@@ -110,14 +111,10 @@ std::u32string to_u32(std::string_view s) {
     return out;
 }
 
-char32_t lower(char32_t c) { return c >= U'A' && c <= U'Z' ? c + 32 : c; }
-
-bool starts_with_folded(const std::u32string& name, const std::u32string& prefix) {
-    if (prefix.size() > name.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        if (lower(name[i]) != lower(prefix[i])) return false;
-    }
-    return true;
+std::string to_utf8(std::u32string_view s) {
+    std::string out;
+    for (char32_t cp : s) chat::utf8::append(out, cp);
+    return out;
 }
 
 }  // namespace
@@ -129,10 +126,11 @@ bool input_line::complete(const std::vector<std::string>& names) {
         if (start == cursor_) return false;
         completion_ = {true, start, text_.substr(start, cursor_ - start), 0};
     }
+    // Matched the way the server compares nicks: case-folded.
+    const std::string prefix = chat::fold(to_utf8(completion_.prefix));
     std::vector<std::u32string> matches;
     for (const auto& n : names) {
-        auto name = to_u32(n);
-        if (starts_with_folded(name, completion_.prefix)) matches.push_back(std::move(name));
+        if (chat::fold(n).starts_with(prefix)) matches.push_back(to_u32(n));
     }
     if (matches.empty()) {
         completion_.active = false;
@@ -147,11 +145,7 @@ bool input_line::complete(const std::vector<std::string>& names) {
     return true;
 }
 
-std::string input_line::utf8() const {
-    std::string out;
-    for (char32_t cp : text_) chat::utf8::append(out, cp);
-    return out;
-}
+std::string input_line::utf8() const { return to_utf8(text_); }
 
 std::string input_line::submit() {
     edited();

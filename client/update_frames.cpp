@@ -60,6 +60,11 @@ chat_line notice(std::string text, std::int64_t ts) {
     return l;
 }
 
+// Nicks in the order a reader looks for them: alphabetical, case ignored.
+void sort_nicks(std::vector<std::string>& nicks) {
+    std::sort(nicks.begin(), nicks.end(), [](const std::string& a, const std::string& b) { return chat::fold(a) < chat::fold(b); });
+}
+
 // The window an event about `room` belongs to, or the current one when that room is not open.
 window& room_or_current(model& m, std::string_view room) {
     if (!room.empty()) {
@@ -106,7 +111,6 @@ void on_welcome(model& m, const json& body, effects& fx) {
     std::size_t joins = 0;
     for (auto& w : m.windows) {
         if (w.query || (!w.joined && !w.joining)) continue;  // a refused join is not retried
-        if (!same_server) w.max_id = 0;
         if (same_nick(w.name, chat::default_room)) {
             in_lobby = true;
             continue;  // the server puts us in #lobby by itself
@@ -116,6 +120,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
         fx.frames.push_back(chat::encode(join));
         ++joins;
     }
+    // A restarted server's ids start again: what we saw tells nothing about what it will send.
     if (!same_server) {
         for (auto& w : m.windows) w.max_id = 0;
     }
@@ -167,7 +172,7 @@ void on_joined(model& m, const json& body, effects& fx) {
     if (others.empty()) {
         text += " (nobody else is here)";
     } else if (others.size() <= 12) {
-        std::sort(others.begin(), others.end(), [](const std::string& a, const std::string& b) { return chat::fold(a) < chat::fold(b); });
+        sort_nicks(others);
         text += " with";
         for (std::size_t k = 0; k < others.size(); ++k) text += (k == 0 ? " " : ", ") + others[k];
     } else {
@@ -361,7 +366,7 @@ void on_rooms(model& m, const json& body) {
 void on_who(model& m, const json& body) {
     const std::string room = text_of(body, "room");
     auto members = list_of(body, "members");
-    std::sort(members.begin(), members.end(), [](const std::string& a, const std::string& b) { return chat::fold(a) < chat::fold(b); });
+    sort_nicks(members);
     std::string text = room + " (" + std::to_string(members.size()) + "):";
     for (const auto& n : members) text += " " + n;
     if (auto i = find_window(m, room)) m.windows[*i].members = members;

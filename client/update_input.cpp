@@ -78,13 +78,11 @@ void do_part(model& m, effects& fx, const command& c) {
         room = w.name;
     }
     const auto open = find_window(m, room);
-    if (open && !m.windows[*open].joined && !m.windows[*open].joining) {
-        close_window(m, *open);  // a refused join: the server has nothing to hear about it
-        return;
-    }
-    if (m.state != conn_state::online) {
-        // Nothing to tell the server; leaving the window means it is not rejoined later.
-        if (auto i = find_window(m, room)) close_window(m, *i);
+    // A refused join leaves nothing for the server to hear about; offline, there is no server to
+    // tell, and a closed window is not rejoined later.
+    const bool refused = open && !m.windows[*open].joined && !m.windows[*open].joining;
+    if (refused || m.state != conn_state::online) {
+        if (open) close_window(m, *open);
         return;
     }
     charge(m);
