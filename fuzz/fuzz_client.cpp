@@ -11,6 +11,7 @@
 
 #include "format.hpp"
 #include "framing.hpp"
+#include "fuzz_checks.hpp"
 #include "layout.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
@@ -20,18 +21,7 @@ namespace {
 
 using chat::client::net_event;
 
-void check(bool ok) {
-    if (!ok) __builtin_trap();
-}
-
-void check_drawable(std::string_view s) {
-    check(chat::utf8::valid(s));
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const char32_t cp = chat::utf8::decode(s, i);
-        check(!chat::utf8::is_control(cp) && !chat::utf8::is_invisible(cp));
-    }
-}
+using fuzz::check_drawable;
 
 void feed_line(chat::client::model& m, const std::string& line) {
     net_event ev;

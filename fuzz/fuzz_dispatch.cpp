@@ -11,15 +11,14 @@
 #include <vector>
 
 #include "dispatcher.hpp"
+#include "fuzz_checks.hpp"
 #include "participant.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
 
 namespace {
 
-void check(bool ok) {
-    if (!ok) __builtin_trap();
-}
+using fuzz::check;
 
 class fake_peer final : public chat::participant {
 public:

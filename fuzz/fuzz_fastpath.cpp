@@ -7,15 +7,10 @@
 #include <string_view>
 
 #include "fast_frame.hpp"
+#include "fuzz_checks.hpp"
 #include "protocol.hpp"
 
-namespace {
-
-void check(bool ok) {
-    if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using fuzz::check;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::setlocale(LC_ALL, "C.UTF-8");

@@ -8,25 +8,16 @@
 #include <string_view>
 
 #include "framing.hpp"
+#include "fuzz_checks.hpp"
 #include "limits.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
 
 namespace {
 
-void check(bool ok) {
-    if (!ok) __builtin_trap();
-}
+using fuzz::check;
 
-void check_sanitized(std::string_view s) {
-    const std::string clean = chat::utf8::sanitize(s);
-    check(chat::utf8::valid(clean));
-    std::size_t i = 0;
-    while (i < clean.size()) {
-        const char32_t cp = chat::utf8::decode(clean, i);
-        check(!chat::utf8::is_control(cp) && !chat::utf8::is_invisible(cp));
-    }
-}
+void check_sanitized(std::string_view s) { fuzz::check_drawable(chat::utf8::sanitize(s)); }
 
 }  // namespace
 
