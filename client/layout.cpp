@@ -2,10 +2,11 @@
 
 #include <algorithm>
 
+#include "clock.hpp"
 #include "format.hpp"
-#include "update.hpp"
+#include "protocol.hpp"
 #include "utf8.hpp"
-#include "window_ops.hpp"
+#include "windows.hpp"
 
 namespace chat::client {
 

@@ -3,11 +3,11 @@
 #include "update.hpp"
 
 #include <algorithm>
-#include <chrono>
 
+#include "clock.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
-#include "window_ops.hpp"
+#include "windows.hpp"
 
 namespace chat::client {
 
@@ -20,10 +20,6 @@ std::string frame_hello(const std::string& nick) {
 }
 
 }  // namespace
-
-std::int64_t steady_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 std::int64_t model_now(const model& m) { return m.clock != nullptr ? m.clock() : steady_ms(); }
 
@@ -47,11 +43,6 @@ int tick_interval(const model& m) {
 }
 
 bool needs_tick(const model& m) { return tick_interval(m) >= 0; }
-
-window& current_window(model& m) { return m.windows.empty() ? m.status : m.windows[m.current]; }
-const window& current_window(const model& m) { return m.windows.empty() ? m.status : m.windows[m.current]; }
-
-void add_info(model& m, std::string text, chat_line::kind k) { add_line(m, current_window(m), make_line(k, std::move(text))); }
 
 void on_event(model& m, const net_event& ev, effects& fx) {
     using k = net_event::kind;

@@ -7,8 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "clock.hpp"
 #include "model.hpp"
 #include "net_event.hpp"
+#include "windows.hpp"
 
 namespace chat::client {
 
@@ -29,22 +31,8 @@ void on_submit(model& m, std::string_view line, effects& fx);
 // Once a second while lines are pending: sends a few more without tripping the rate limit.
 void on_tick(model& m, effects& fx);
 
-// Windows and scrolling.
-window& current_window(model& m);
-const window& current_window(const model& m);
-void switch_to(model& m, std::size_t index);
-void next_window(model& m, int step);
-bool switch_to_name(model& m, std::string_view name);
 // Scrolls the current window by screen rows of a pane `width` by `height` (positive: back).
 void scroll_by(model& m, long rows, int width, int height);
-// Back to the newest line.
-void scroll_to_end(window& w);
-
-// Adds a local line (info or error) to the current window.
-void add_info(model& m, std::string text, chat_line::kind k = chat_line::kind::info);
-
-// Steady-clock milliseconds, for the reconnect countdown.
-std::int64_t steady_ms();
 
 // How long the UI may sleep before on_tick is due: -1 (no tick needed: idle), else milliseconds.
 // Ticks run only during a reconnect countdown or while paced lines wait.

@@ -6,7 +6,7 @@
 #include "protocol.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
-#include "window_ops.hpp"
+#include "windows.hpp"
 
 namespace chat::client {
 

@@ -7,7 +7,7 @@
 #include "protocol.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
-#include "window_ops.hpp"
+#include "windows.hpp"
 
 namespace chat::client {
 
@@ -241,35 +241,8 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
     }
 }
 
-void switch_to(model& m, std::size_t index) {
-    if (index >= m.windows.size()) return;
-    if (m.current < m.windows.size() && m.current != index) m.windows[m.current].marker = 0;
-    m.current = index;
-    mark_read(m.windows[index]);
-}
-
-void next_window(model& m, int step) {
-    if (m.windows.empty()) return;
-    const auto n = static_cast<long>(m.windows.size());
-    const long next = ((static_cast<long>(m.current) + step) % n + n) % n;
-    switch_to(m, static_cast<std::size_t>(next));
-}
-
-bool switch_to_name(model& m, std::string_view name) {
-    if (auto i = find_window(m, name)) {
-        switch_to(m, *i);
-        return true;
-    }
-    return false;
-}
-
 void scroll_by(model& m, long rows, int width, int height) {
     scroll_rows(m, current_window(m), rows, width, height);
-}
-
-void scroll_to_end(window& w) {
-    w.scroll = 0;
-    w.scroll_cut = 0;
 }
 
 }  // namespace chat::client

@@ -5,7 +5,7 @@
 
 #include "format.hpp"
 #include "layout.hpp"
-#include "update.hpp"
+#include "windows.hpp"
 #include "utf8.hpp"
 
 namespace chat::client {

@@ -10,7 +10,7 @@
 #include "keys.hpp"
 #include "layout.hpp"
 #include "update.hpp"
-#include "window_ops.hpp"
+#include "windows.hpp"
 
 using namespace chat::client;
 

@@ -1,4 +1,5 @@
-// Helpers shared by the update functions: finding windows and adding lines to them.
+// The windows of the client: finding, opening and closing them, which one is current, switching
+// between them, and adding lines to them. Plain functions of the model, shared by update and layout.
 #pragma once
 
 #include <optional>
@@ -32,5 +33,22 @@ bool has_member(const window& w, std::string_view nick);
 void remove_member(window& w, std::string_view nick);
 
 chat_line make_line(chat_line::kind k, std::string text);
+
+// The window shown: the current room or conversation, or the status window when none is open.
+window& current_window(model& m);
+const window& current_window(const model& m);
+
+// Adds a local line (info or error) to the current window.
+void add_info(model& m, std::string text, chat_line::kind k = chat_line::kind::info);
+
+// Makes window `index` current; it is marked read and the one left loses its "new" marker.
+void switch_to(model& m, std::size_t index);
+// The next (`step` 1) or previous (-1) window, wrapping around.
+void next_window(model& m, int step);
+// Switches to the window named `name`; false if none is open.
+bool switch_to_name(model& m, std::string_view name);
+
+// Back to the newest line.
+void scroll_to_end(window& w);
 
 }  // namespace chat::client

@@ -1,4 +1,4 @@
-#include "window_ops.hpp"
+#include "windows.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -96,6 +96,38 @@ bool has_member(const window& w, std::string_view nick) {
 
 void remove_member(window& w, std::string_view nick) {
     std::erase_if(w.members, [&](const std::string& n) { return same_nick(n, nick); });
+}
+
+window& current_window(model& m) { return m.windows.empty() ? m.status : m.windows[m.current]; }
+const window& current_window(const model& m) { return m.windows.empty() ? m.status : m.windows[m.current]; }
+
+void add_info(model& m, std::string text, chat_line::kind k) { add_line(m, current_window(m), make_line(k, std::move(text))); }
+
+void switch_to(model& m, std::size_t index) {
+    if (index >= m.windows.size()) return;
+    if (m.current < m.windows.size() && m.current != index) m.windows[m.current].marker = 0;
+    m.current = index;
+    mark_read(m.windows[index]);
+}
+
+void next_window(model& m, int step) {
+    if (m.windows.empty()) return;
+    const auto n = static_cast<long>(m.windows.size());
+    const long next = ((static_cast<long>(m.current) + step) % n + n) % n;
+    switch_to(m, static_cast<std::size_t>(next));
+}
+
+bool switch_to_name(model& m, std::string_view name) {
+    if (auto i = find_window(m, name)) {
+        switch_to(m, *i);
+        return true;
+    }
+    return false;
+}
+
+void scroll_to_end(window& w) {
+    w.scroll = 0;
+    w.scroll_cut = 0;
 }
 
 }  // namespace chat::client
