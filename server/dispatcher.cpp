@@ -97,6 +97,8 @@ void dispatcher::handle(participant& p, const frame& f, clock::time_point now) {
         if (take_token(p, now, t)) on_nick(p, b);
     } else if (t == "topic") {
         if (take_token(p, now, t)) on_topic(p, b);
+    } else if (t == "away") {
+        if (take_token(p, now, t)) on_away(p, b);
     } else if (t == "rooms") {
         on_rooms(p);
     } else if (t == "who") {
@@ -221,7 +223,8 @@ std::string dispatcher::welcome(const std::string& nick) const {
                        {"server", std::string("chatd ") + CHAT_VERSION},
                        {"instance", instance_},
                        {"default_room", default_room},
-                       {"limits", lim}});
+                       {"limits", lim},
+                       {"features", wire::out_json::array({"away"})}});
 }
 
 void dispatcher::on_hello(participant& p, const json& b) {
@@ -290,6 +293,7 @@ void dispatcher::pm(participant& p, std::string_view to, std::string_view text, 
         share(wire::pm(++next_id_, p.chat().nick, target->chat().nick, now_ms(), text, action));
     target->deliver(line);
     if (target != &p) p.deliver(line);
+    if (!target->chat().away.empty() && target != &p) tell_away(p, *target);
 }
 
 void dispatcher::on_nick(participant& p, const json& b) {

@@ -57,6 +57,9 @@ private:
     void on_rooms(participant& p);
     void on_who(participant& p, const json& body);
     void on_ping(participant& p, const json& body);
+    void on_away(participant& p, const json& body);
+    // A pm reached `target`: if it is away, the sender `p` hears the reason, once per absence.
+    void tell_away(participant& p, participant& target);
     void on_quit(participant& p, const json& body);
 
     void join(participant& p, room& r, std::int64_t since);

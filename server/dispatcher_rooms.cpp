@@ -130,8 +130,13 @@ void dispatcher::on_who(participant& p, const json& b) {
     const room* r = registry_.find_room(*name);
     if (r == nullptr) return refuse(p, {"no_such_room", "there is no room " + wire::shown(*name)}, "who", false, wire::shown(*name));
     wire::out_json members = wire::out_json::array();
-    for (const participant* m : r->members()) members.push_back(m->chat().nick);
-    p.deliver(share(wire::encode(wire::out_json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}})));
+    wire::out_json away = wire::out_json::object();
+    for (const participant* m : r->members()) {
+        members.push_back(m->chat().nick);
+        if (!m->chat().away.empty()) away[m->chat().nick] = m->chat().away;
+    }
+    p.deliver(share(wire::encode(
+        wire::out_json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}, {"away", std::move(away)}})));
 }
 
 }  // namespace chat

@@ -31,6 +31,8 @@ struct peer_state {
     std::size_t flood_refusals = 0;   // rate_limited answers in a row
     std::size_t strikes = 0;          // protocol-level refusals in a row
     std::uint64_t mark = 0;           // fan-out stamp so a peer in several rooms is told once
+    std::string away;                 // the away reason; empty while present
+    std::vector<std::string> away_told;  // folded nicks already sent `away` for this absence
 };
 
 class participant {

@@ -1,6 +1,7 @@
 // The chat core without sockets: fake participants record what the dispatcher delivers to them.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -515,4 +516,59 @@ TEST_CASE("shutdown: leaving peers cause no quit notices") {
     fx.d.leave(b, "server shutdown");
     CHECK(a.frames.empty());
     CHECK(fx.d.state().nick_count() == 1);
+}
+
+TEST_CASE("away: the reason shows in who, and a pm to an away user gets it back once per absence") {
+    fixture fx;
+    fake_peer a, b, c;
+    fx.send(a, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    json w = a.take("welcome");
+    REQUIRE(w["features"].is_array());
+    CHECK(std::find(w["features"].begin(), w["features"].end(), "away") != w["features"].end());
+    a.clear();
+    fx.hello(b, "bob");
+    fx.hello(c, "carol");
+    a.clear();
+
+    fx.send(b, {{"type", "away"}, {"reason", "lunch\x01 break"}});
+    json ack = b.take("away");
+    CHECK(ack["nick"] == "bob");
+    CHECK(ack["away"] == true);
+    CHECK(ack["reason"] == "lunch break");
+    CHECK(a.frames.empty());  // nobody else is told; they see it in who
+
+    fx.send(a, {{"type", "who"}, {"room", "#lobby"}});
+    json who = a.take("who");
+    CHECK(who["members"].size() == 3);
+    CHECK(who["away"] == json{{"bob", "lunch break"}});
+
+    fx.send(a, {{"type", "pm"}, {"to", "bob"}, {"text", "there?"}});
+    a.take("pm");
+    json told = a.take("away");
+    CHECK(told["nick"] == "bob");
+    CHECK(told["reason"] == "lunch break");
+    fx.send(a, {{"type", "pm"}, {"to", "bob"}, {"text", "again"}});
+    a.take("pm");
+    CHECK(a.count("away") == 0);  // once per absence
+    fx.send(c, {{"type", "pm"}, {"to", "BOB"}, {"text", "hi"}});
+    CHECK(c.count("away") == 1);  // every sender hears it once
+    c.clear();
+
+    fx.send(b, {{"type", "away"}});
+    json back = b.take("away");
+    CHECK(back["away"] == false);
+    CHECK(back["reason"] == "");
+    fx.send(a, {{"type", "pm"}, {"to", "bob"}, {"text", "back?"}});
+    CHECK(a.count("away") == 0);
+    fx.send(a, {{"type", "who"}, {"room", "#lobby"}});
+    CHECK(a.take("who")["away"] == json::object());
+
+    // A new absence tells senders again; an empty reason means back, controls alone still mean away.
+    fx.send(b, {{"type", "away"}, {"reason", "\x07"}});
+    CHECK(b.take("away")["reason"] == "away");
+    a.clear();
+    fx.send(a, {{"type", "pm"}, {"to", "bob"}, {"text", "x"}});
+    CHECK(a.count("away") == 1);
+    fx.send(b, {{"type", "away"}, {"reason", 3}});
+    b.error("bad_frame");
 }
