@@ -1,10 +1,5 @@
-// A key press as the UI sees it, independent of ncurses, and what each key does to the model.
+// A key press as the UI sees it, independent of ncurses (update_keys.cpp says what each key does).
 #pragma once
-
-#include <cstddef>
-
-#include "model.hpp"
-#include "update.hpp"
 
 namespace chat::client {
 
@@ -16,10 +11,5 @@ struct key {
     type what = type::none;
     char32_t cp = 0;  // the character; for ctrl/alt the letter or digit pressed with it; F-key number
 };
-
-// Applies one key. `page_rows` and `page_cols` are the size of the message pane, for PgUp/PgDn.
-// Returns true if the key asked to quit (the quit frame is then in `fx`). `redraw_all` is set for
-// Ctrl-L.
-bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effects& fx, bool& redraw_all);
 
 }  // namespace chat::client

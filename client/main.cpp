@@ -14,7 +14,6 @@
 #include "connection.hpp"
 #include "driver.hpp"
 #include "event_queue.hpp"
-#include "keys.hpp"
 #include "model.hpp"
 #include "chat_options.hpp"
 #include "plain.hpp"

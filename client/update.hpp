@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "clock.hpp"
+#include "keys.hpp"
 #include "model.hpp"
 #include "net_event.hpp"
 #include "windows.hpp"
@@ -31,6 +32,10 @@ void on_submit(model& m, std::string_view line, effects& fx);
 // Once a second while lines are pending: sends a few more without tripping the rate limit.
 void on_tick(model& m, effects& fx);
 
+// Applies one key. `page_rows` and `page_cols` are the size of the message pane, for PgUp/PgDn.
+// Returns true if the key asked to quit (the quit frame is then in `fx`). `redraw_all` is set for
+// Ctrl-L.
+bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effects& fx, bool& redraw_all);
 // Scrolls the current window by screen rows of a pane `width` by `height` (positive: back).
 void scroll_by(model& m, long rows, int width, int height);
 

@@ -3,7 +3,6 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "layout.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
@@ -239,10 +238,6 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
         scroll_to_end(current_window(m));
         return;
     }
-}
-
-void scroll_by(model& m, long rows, int width, int height) {
-    scroll_rows(m, current_window(m), rows, width, height);
 }
 
 }  // namespace chat::client

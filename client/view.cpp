@@ -5,6 +5,7 @@
 
 #include "format.hpp"
 #include "layout.hpp"
+#include "protocol.hpp"
 #include "windows.hpp"
 #include "utf8.hpp"
 

@@ -1,6 +1,12 @@
-#include "keys.hpp"
+// The part of update that handles key presses: editing the input line, scrolling, switching windows.
+#include "layout.hpp"
+#include "update.hpp"
 
 namespace chat::client {
+
+void scroll_by(model& m, long rows, int width, int height) {
+    scroll_rows(m, current_window(m), rows, width, height);
+}
 
 bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effects& fx, bool& redraw_all) {
     using t = key::type;
