@@ -1,0 +1,2 @@
+// Found first on the include path of a core library (chat_forbid_asio in cmake/chat_rules.cmake).
+#error "the chat core and the client model cannot see ncurses: only client/terminal.cpp draws"
