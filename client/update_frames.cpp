@@ -1,10 +1,13 @@
-// The part of update that handles frames from the server.
+// The part of update that shows frames from the server: messages, joins, parts, topics, lists,
+// errors. What a frame means for the session itself (welcome, registration) is update_session.cpp.
 #include <algorithm>
 #include <array>
 #include <optional>
 
+#include "frame_fields.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
+#include "update_session.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
 
@@ -13,46 +16,6 @@ namespace chat::client {
 namespace {
 
 using kind = chat_line::kind;
-
-// Network text, made safe to draw. A missing or mistyped field reads as empty.
-std::string text_of(const json& body, const char* key) {
-    wire_error err;
-    std::string out;
-    if (!optional_string(body, key, out, err)) return {};
-    return chat::utf8::sanitize(out);
-}
-
-std::int64_t int_of(const json& body, const char* key) {
-    wire_error err;
-    std::optional<std::int64_t> out;
-    if (!optional_int(body, key, out, err) || !out) return 0;
-    return *out;
-}
-
-bool bool_of(const json& body, const char* key) {
-    wire_error err;
-    bool out = false;
-    if (!optional_bool(body, key, out, err)) return false;
-    return out;
-}
-
-// A server timestamp, or now when it is missing or outside years 1970-9999 (a hostile one would
-// otherwise reach the calendar arithmetic of the day lines).
-std::int64_t ts_of(const json& body) {
-    constexpr std::int64_t year_10000 = 253'402'300'800'000;  // 10000-01-01T00:00:00Z in ms
-    const std::int64_t ts = int_of(body, "ts");
-    return ts > 0 && ts < year_10000 ? ts : chat::now_ms();
-}
-
-std::vector<std::string> list_of(const json& body, const char* key) {
-    std::vector<std::string> out;
-    const auto it = body.find(key);
-    if (it == body.end() || !it->is_array()) return out;
-    for (const auto& v : *it) {
-        if (v.is_string()) out.push_back(chat::utf8::sanitize(v.get<std::string>()));
-    }
-    return out;
-}
 
 chat_line notice(std::string text, std::int64_t ts) {
     chat_line l = make_line(kind::notice, std::move(text));
@@ -71,69 +34,6 @@ window& room_or_current(model& m, std::string_view room) {
         if (auto i = find_window(m, room)) return m.windows[*i];
     }
     return current_window(m);
-}
-
-std::string frame_hello(const std::string& nick) {
-    return chat::encode({{"type", "hello"}, {"version", chat::protocol_version}, {"nick", nick}});
-}
-
-// The next nick to try when ours is taken on reconnect: nick_, nick__, ... within the length limit.
-std::string alternative_nick(const model& m) {
-    const std::size_t max = std::max<std::size_t>(m.lim.max_nick, 2);
-    const std::size_t tail = static_cast<std::size_t>(m.nick_attempt);
-    std::string base = m.wanted_nick.substr(0, max > tail ? max - tail : 1);
-    return base + std::string(std::min(tail, max - base.size()), '_');
-}
-
-void on_welcome(model& m, const json& body, effects& fx) {
-    const std::string instance = text_of(body, "instance");
-    const bool same_server = m.ever_welcomed && instance == m.instance;
-    m.nick = text_of(body, "nick");
-    m.server = text_of(body, "server");
-    if (m.wanted_nick.empty()) m.wanted_nick = m.nick;
-    m.instance = instance;
-    m.state = conn_state::online;
-    m.nick_attempt = 0;
-    if (const auto lim = body.find("limits"); lim != body.end() && lim->is_object()) {
-        if (auto v = int_of(*lim, "max_nick"); v > 0) m.lim.max_nick = static_cast<std::size_t>(v);
-        if (auto v = int_of(*lim, "max_text"); v > 0) m.lim.max_text = static_cast<std::size_t>(v);
-        if (auto v = int_of(*lim, "max_frame"); v > 0) m.lim.max_frame = static_cast<std::size_t>(v);
-        if (auto v = int_of(*lim, "burst"); v > 0) m.lim.burst = static_cast<double>(v);
-        if (auto v = int_of(*lim, "rate"); v >= 0) m.lim.rate = static_cast<double>(v);
-    }
-    if (!m.ever_welcomed) {
-        m.ever_welcomed = true;
-        return;
-    }
-    // A reconnect: rejoin every room we were in. The same server instance keeps its message ids,
-    // so `since` asks only for what we missed; a restarted server starts its ids again.
-    bool in_lobby = false;
-    std::size_t joins = 0;
-    for (auto& w : m.windows) {
-        if (w.query || (!w.joined && !w.joining)) continue;  // a refused join is not retried
-        if (same_nick(w.name, chat::default_room)) {
-            in_lobby = true;
-            continue;  // the server puts us in #lobby by itself
-        }
-        json join = {{"type", "join"}, {"room", w.name}};
-        if (same_server && w.max_id > 0) join["since"] = w.max_id;
-        fx.frames.push_back(chat::encode(join));
-        ++joins;
-    }
-    // A restarted server's ids start again: what we saw tells nothing about what it will send.
-    if (!same_server) {
-        for (auto& w : m.windows) w.max_id = 0;
-    }
-    if (!in_lobby) {
-        m.drop_lobby = true;
-        fx.frames.push_back(chat::encode({{"type", "part"}, {"room", chat::default_room}}));
-        ++joins;
-    }
-    add_line(m, current_window(m), make_line(kind::info, "reconnected to " + m.server + " as " + m.nick));
-    // The rejoins count against the rate limit; pending lines follow as the budget allows.
-    m.tokens = std::max(1.0, m.lim.burst - 2) - static_cast<double>(joins);
-    m.tokens_at = model_now(m);
-    flush_pending(m, fx);
 }
 
 // The window's "joining #room..." line becomes the answer to it, so one join reads as one line.
@@ -282,10 +182,7 @@ void on_nick(model& m, const json& body, effects& fx) {
         }
     }
     if (!shown) add_line(m, current_window(m), notice(text, ts));
-    // Someone let go of the nick we wanted: take it back.
-    if (!mine && same_nick(old_nick, m.wanted_nick) && !same_nick(m.nick, m.wanted_nick)) {
-        fx.frames.push_back(chat::encode({{"type", "nick"}, {"nick", m.wanted_nick}}));
-    }
+    if (!mine) nick_freed(m, old_nick, fx);
 }
 
 void on_part(model& m, const json& body) {
@@ -317,9 +214,7 @@ void on_quit(model& m, const json& body, effects& fx) {
         }
     }
     if (!shown) add_line(m, current_window(m), notice(text, ts_of(body)));
-    if (same_nick(who, m.wanted_nick) && !same_nick(m.nick, m.wanted_nick) && m.state == conn_state::online) {
-        fx.frames.push_back(chat::encode({{"type", "nick"}, {"nick", m.wanted_nick}}));
-    }
+    nick_freed(m, who, fx);
 }
 
 void on_topic(model& m, const json& body) {
@@ -377,21 +272,7 @@ void on_error(model& m, const json& body, effects& fx) {
     const std::string code = text_of(body, "code");
     const std::string message = text_of(body, "message");
     const std::string text = code + ": " + message;
-    if (m.state == conn_state::registering) {
-        if (code == "bad_version" || !m.ever_welcomed) {
-            m.fatal = text;
-            return;
-        }
-        if (code == "nick_in_use" || code == "invalid_nick") {
-            ++m.nick_attempt;
-            const std::string next = alternative_nick(m);
-            add_line(m, current_window(m), make_line(kind::error, "the nick " + m.nick + " is taken; trying " + next +
-                                                                      " (it will be taken back when free)"));
-            m.nick = next;
-            fx.frames.push_back(frame_hello(next));
-            return;
-        }
-    }
+    if (on_registration_error(m, code, text, fx)) return;
     // Line mode keeps the code for scripts; on screen the sentence says it all.
     const std::string shown = m.line_mode || message.empty() ? text : message;
     if (text_of(body, "about") == "join" && on_join_refused(m, body, shown)) return;

@@ -1,0 +1,103 @@
+#include "update_session.hpp"
+
+#include <algorithm>
+
+#include "frame_fields.hpp"
+#include "windows.hpp"
+
+namespace chat::client {
+
+namespace {
+
+using kind = chat_line::kind;
+
+std::string frame_hello(const std::string& nick) {
+    return chat::encode({{"type", "hello"}, {"version", chat::protocol_version}, {"nick", nick}});
+}
+
+// The next nick to try when ours is taken on reconnect: nick_, nick__, ... within the length limit.
+std::string alternative_nick(const model& m) {
+    const std::size_t max = std::max<std::size_t>(m.lim.max_nick, 2);
+    const std::size_t tail = static_cast<std::size_t>(m.nick_attempt);
+    std::string base = m.wanted_nick.substr(0, max > tail ? max - tail : 1);
+    return base + std::string(std::min(tail, max - base.size()), '_');
+}
+
+}  // namespace
+
+void on_welcome(model& m, const json& body, effects& fx) {
+    const std::string instance = text_of(body, "instance");
+    const bool same_server = m.ever_welcomed && instance == m.instance;
+    m.nick = text_of(body, "nick");
+    m.server = text_of(body, "server");
+    if (m.wanted_nick.empty()) m.wanted_nick = m.nick;
+    m.instance = instance;
+    m.state = conn_state::online;
+    m.nick_attempt = 0;
+    if (const auto lim = body.find("limits"); lim != body.end() && lim->is_object()) {
+        if (auto v = int_of(*lim, "max_nick"); v > 0) m.lim.max_nick = static_cast<std::size_t>(v);
+        if (auto v = int_of(*lim, "max_text"); v > 0) m.lim.max_text = static_cast<std::size_t>(v);
+        if (auto v = int_of(*lim, "max_frame"); v > 0) m.lim.max_frame = static_cast<std::size_t>(v);
+        if (auto v = int_of(*lim, "burst"); v > 0) m.lim.burst = static_cast<double>(v);
+        if (auto v = int_of(*lim, "rate"); v >= 0) m.lim.rate = static_cast<double>(v);
+    }
+    if (!m.ever_welcomed) {
+        m.ever_welcomed = true;
+        return;
+    }
+    // A reconnect: rejoin every room we were in. The same server instance keeps its message ids,
+    // so `since` asks only for what we missed; a restarted server starts its ids again.
+    bool in_lobby = false;
+    std::size_t joins = 0;
+    for (auto& w : m.windows) {
+        if (w.query || (!w.joined && !w.joining)) continue;  // a refused join is not retried
+        if (same_nick(w.name, chat::default_room)) {
+            in_lobby = true;
+            continue;  // the server puts us in #lobby by itself
+        }
+        json join = {{"type", "join"}, {"room", w.name}};
+        if (same_server && w.max_id > 0) join["since"] = w.max_id;
+        fx.frames.push_back(chat::encode(join));
+        ++joins;
+    }
+    // A restarted server's ids start again: what we saw tells nothing about what it will send.
+    if (!same_server) {
+        for (auto& w : m.windows) w.max_id = 0;
+    }
+    if (!in_lobby) {
+        m.drop_lobby = true;
+        fx.frames.push_back(chat::encode({{"type", "part"}, {"room", chat::default_room}}));
+        ++joins;
+    }
+    add_line(m, current_window(m), make_line(kind::info, "reconnected to " + m.server + " as " + m.nick));
+    // The rejoins count against the rate limit; pending lines follow as the budget allows.
+    m.tokens = std::max(1.0, m.lim.burst - 2) - static_cast<double>(joins);
+    m.tokens_at = model_now(m);
+    flush_pending(m, fx);
+}
+
+bool on_registration_error(model& m, const std::string& code, const std::string& text, effects& fx) {
+    if (m.state != conn_state::registering) return false;
+    if (code == "bad_version" || !m.ever_welcomed) {
+        m.fatal = text;
+        return true;
+    }
+    if (code == "nick_in_use" || code == "invalid_nick") {
+        ++m.nick_attempt;
+        const std::string next = alternative_nick(m);
+        add_line(m, current_window(m), make_line(kind::error, "the nick " + m.nick + " is taken; trying " + next +
+                                                                  " (it will be taken back when free)"));
+        m.nick = next;
+        fx.frames.push_back(frame_hello(next));
+        return true;
+    }
+    return false;
+}
+
+void nick_freed(model& m, std::string_view nick, effects& fx) {
+    if (same_nick(nick, m.wanted_nick) && !same_nick(m.nick, m.wanted_nick) && m.state == conn_state::online) {
+        fx.frames.push_back(chat::encode({{"type", "nick"}, {"nick", m.wanted_nick}}));
+    }
+}
+
+}  // namespace chat::client
