@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include "refusal.hpp"
+#include "transport_tcp.hpp"
 #include "wire.hpp"
 
 namespace chat {
@@ -132,7 +133,8 @@ void server::admit(asio::ip::tcp::socket socket) {
     }
     ++from_ip;
     ++stats_.accepted;
-    auto s = std::make_shared<session>(std::move(socket), chat_, log_, address,
+    // Where a listener for another transport (TLS) admits, it wraps the socket in that one instead.
+    auto s = std::make_shared<session>(std::make_unique<tcp_transport>(std::move(socket)), chat_, log_, address,
                                        [this, ip](session& closed) { on_closed(closed, ip); },
                                        stats_.sendq_overflows);
     sessions_.emplace(s.get(), s);

@@ -1,10 +1,6 @@
 #include "session.hpp"
 
-#include <sys/socket.h>
-#include <sys/uio.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <utility>
 
 #include "wire.hpp"
@@ -20,7 +16,7 @@ using asio::experimental::as_tuple;
 // write's iovec array are shared by every session of the thread: nothing is kept per connection.
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t write_chunk = 256 * 1024;
-constexpr std::size_t max_iov = 1024;  // IOV_MAX on Linux
+constexpr std::size_t max_iov = 1024;  // IOV_MAX on Linux: no transport is offered more
 // How long a closing connection may take to flush its last frames and see the peer hang up. When
 // the server stops, its own --shutdown-grace cuts this short.
 constexpr std::chrono::seconds close_linger{2};
@@ -44,9 +40,9 @@ std::string seconds(std::chrono::milliseconds ms) {
 
 }  // namespace
 
-session::session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& log, std::string address,
+session::session(std::unique_ptr<transport> io, dispatcher& chat, const logger& log, std::string address,
                  closed_handler on_closed, std::uint64_t& overflows)
-    : socket_(std::move(socket)),
+    : io_(std::move(io)),
       chat_(chat),
       log_(log),
       lim_(chat.bounds()),
@@ -54,22 +50,27 @@ session::session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& l
       on_closed_(std::move(on_closed)),
       overflows_(overflows),
       splitter_(lim_.max_frame),
-      wake_(socket_.get_executor()),
-      timer_(socket_.get_executor()) {}
+      wake_(io_->get_executor()),
+      timer_(io_->get_executor()) {}
 
 void session::start() {
-    asio::error_code ec;
-    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-    // Reads and writes are attempted directly and only wait for readiness when the kernel says so.
-    socket_.non_blocking(true, ec);
     const auto now = clock::now();
     hello_deadline_ = now + lim_.hello_timeout;
     last_heard_ = now;
-    auto self = shared_from_this();
-    const auto ex = socket_.get_executor();
-    asio::co_spawn(ex, read_loop(self), asio::detached);
-    asio::co_spawn(ex, write_loop(self), asio::detached);
+    asio::co_spawn(io_->get_executor(), run(shared_from_this()), asio::detached);
     arm_watchdog();
+}
+
+asio::awaitable<void> session::run(std::shared_ptr<session> self) {
+    const asio::error_code ec = co_await io_->handshake();
+    if (closed_) co_return;
+    if (ec) {
+        reason_ = "handshake failed: " + ec.message();
+        reader_done_ = true;
+        co_return close_socket();
+    }
+    asio::co_spawn(io_->get_executor(), write_loop(self), asio::detached);
+    co_await read_loop(std::move(self));
 }
 
 void session::deliver(const line_ptr& line) {
@@ -109,7 +110,7 @@ void session::on_overflow() {
     log_.info("limit: send queue exceeded for " + address_ + " " + logger::field(chat().nick) + " (" +
               std::to_string(overflows_) + " so far)");
     begin_close("send queue exceeded");
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->chat_.leave(*self, "send queue exceeded"); });
+    asio::post(io_->get_executor(), [self = shared_from_this()] { self->chat_.leave(*self, "send queue exceeded"); });
 }
 
 void session::close_after_flush(std::string_view reason) { begin_close(reason); }
@@ -147,8 +148,7 @@ void session::maybe_finish() {
 void session::close_socket() {
     if (closed_) return;
     closed_ = true;
-    asio::error_code ec;
-    socket_.close(ec);
+    io_->close();
     wake_.cancel();
     timer_.cancel();
     chat_.leave(*this, "connection lost");
@@ -164,13 +164,13 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
     for (;;) {
         if (more) {
             // Let other sessions run before reading on, so one fast sender cannot hog the thread.
-            co_await asio::post(socket_.get_executor(), use_awaitable);
+            co_await asio::post(io_->get_executor(), use_awaitable);
         } else {
             // A quiet client should cost as little as possible while it sleeps: give back the
             // input buffers when they hold no partial line.
             splitter_.release_if_empty();
             std::string().swap(line_);
-            auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, as_tuple(use_awaitable));
+            auto [ec] = co_await io_->wait_readable();
             if (ec) {
                 error = ec;
                 break;
@@ -178,7 +178,7 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
         }
         if (closed_) break;
         asio::error_code ec;
-        const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+        const std::size_t n = io_->read_now(buf, ec);
         more = !ec && n == buf.size();
         if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
         if (ec) {
@@ -226,8 +226,7 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
 }
 
 std::size_t session::write_now(std::size_t& attempted, asio::error_code& ec) {
-    // Every queued line in one sendmsg: Asio's own gather writes stop at 64 buffers per call, and a
-    // system call per few lines is what a fan-out costs most.
+    // Every queued line in one gathered write: a system call per few lines is what a fan-out costs most.
     std::vector<iovec>& iov = write_iov();
     iov.clear();
     attempted = 0;
@@ -237,19 +236,7 @@ std::size_t session::write_now(std::size_t& attempted, asio::error_code& ec) {
         iov.push_back({const_cast<char*>(l.data()) + off, l.size() - off});
         attempted += l.size() - off;
     }
-    msghdr msg{};
-    msg.msg_iov = iov.data();
-    msg.msg_iovlen = iov.size();
-    for (;;) {
-        const ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
-        if (n >= 0) {
-            ec.clear();
-            return static_cast<std::size_t>(n);
-        }
-        if (errno == EINTR) continue;
-        ec = asio::error_code(errno, asio::error::get_system_category());
-        return 0;
-    }
+    return io_->write_now(iov, ec);
 }
 
 void session::flush_now() {
@@ -299,8 +286,7 @@ asio::awaitable<void> session::write_loop(std::shared_ptr<session>) {
         if (head_ == queue_.size()) {
             if (closing_) {
                 flushed_ = true;
-                asio::error_code ec;
-                socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+                io_->shutdown_send();
                 maybe_finish();
                 co_return;
             }
@@ -329,7 +315,7 @@ asio::awaitable<void> session::write_loop(std::shared_ptr<session>) {
                 watch_stall();
             }
             // The kernel buffer is full, which arms its "writable again" notification: wait for it.
-            auto [wec] = co_await socket_.async_wait(asio::socket_base::wait_write, as_tuple(use_awaitable));
+            auto [wec] = co_await io_->wait_writable();
             if (wec && !closed_) {
                 if (reason_.empty()) reason_ = "connection lost";
                 close_socket();

@@ -17,6 +17,7 @@
 #include "framing.hpp"
 #include "log.hpp"
 #include "participant.hpp"
+#include "transport.hpp"
 
 namespace chat {
 
@@ -27,10 +28,10 @@ public:
     using closed_handler = std::function<void(session&)>;
 
     // `overflows` counts the sessions of the server cut off for a full send queue.
-    session(asio::ip::tcp::socket socket, dispatcher& chat, const logger& log, std::string address,
+    session(std::unique_ptr<transport> io, dispatcher& chat, const logger& log, std::string address,
             closed_handler on_closed, std::uint64_t& overflows);
 
-    // Starts the reader and writer coroutines and the watchdog timer.
+    // Starts the watchdog timer, then (after the transport's handshake) the reader and writer coroutines.
     void start();
 
     void deliver(const line_ptr& line) override;
@@ -42,10 +43,12 @@ public:
     void close_now();
 
     const std::string& address() const { return address_; }
+    const transport& io() const { return *io_; }
     std::size_t queued_bytes() const { return queued_bytes_; }
 
 private:
     // Each coroutine holds `self` so the session lives while any of them runs.
+    asio::awaitable<void> run(std::shared_ptr<session> self);
     asio::awaitable<void> read_loop(std::shared_ptr<session> self);
     asio::awaitable<void> write_loop(std::shared_ptr<session> self);
     // The watchdog is a plain timer callback rather than a third coroutine: it costs an idle
@@ -72,7 +75,7 @@ private:
     clock::time_point next_deadline() const;
     bool stalling() const;
 
-    asio::ip::tcp::socket socket_;
+    std::unique_ptr<transport> io_;
     dispatcher& chat_;
     const logger& log_;
     const limits& lim_;

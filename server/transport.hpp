@@ -1,0 +1,55 @@
+// The byte stream under one session: plain TCP today (tcp_transport), TLS next. The session owns
+// one and never touches a socket itself.
+//
+// The shape is the reactor's: wait until the transport is ready, then read or write without waiting.
+// That lets the session read into one buffer shared by every connection (an idle connection holds
+// no read buffer) and offer its whole send queue as one gathered write. A second transport plugs in
+// by implementing this interface and being chosen where server::admit wraps an accepted socket.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <tuple>
+
+#include <asio.hpp>
+
+namespace chat {
+
+class transport {
+public:
+    using wait_result = asio::awaitable<std::tuple<asio::error_code>>;
+
+    virtual ~transport() = default;
+
+    virtual asio::any_io_executor get_executor() = 0;
+    virtual asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const = 0;
+
+    // Runs once before the first read (a TLS handshake); the session's hello deadline covers it.
+    virtual asio::awaitable<asio::error_code> handshake() { co_return asio::error_code{}; }
+
+    // Completes when read_now may return bytes, the end of the stream or an error.
+    virtual wait_result wait_readable() = 0;
+    // Copies what has arrived into `buf` without waiting. would_block when nothing has, eof at the end.
+    virtual std::size_t read_now(std::span<char> buf, asio::error_code& ec) = 0;
+
+    // Offers `bufs`, in order, as one gathered write without waiting. Returns the bytes taken, which
+    // may stop anywhere inside a buffer; would_block when the transport took none.
+    virtual std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) = 0;
+    // Completes when write_now may take bytes again.
+    virtual wait_result wait_writable() = 0;
+
+    // Everything queued has been written: end our direction (TLS: close_notify); the peer may still send.
+    virtual void shutdown_send() = 0;
+    // Closes now; pending waits complete with operation_aborted.
+    virtual void close() = 0;
+
+    // For features that depend on how the peer is connected (TLS identity).
+    virtual bool is_secure() const { return false; }
+    // The peer's certificate key as "SHA256:<base64>", or empty when it showed none.
+    virtual std::string peer_fingerprint() const { return {}; }
+};
+
+}  // namespace chat
