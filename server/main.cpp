@@ -11,6 +11,7 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
+#include "discovery_announce.hpp"
 #include "server.hpp"
 
 namespace {
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     print_hint(srv.endpoints());
     srv.log_startup_notes();
+    chat::announcer announce(io, *parsed.value, srv.port(), srv.chat().instance(), /*fingerprint=*/"");
+    announce.start();
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::co_spawn(
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
             using asio::experimental::as_tuple;
             auto [ec, signo] = co_await signals.async_wait(as_tuple(asio::use_awaitable));
             if (ec) co_return;
+            announce.stop();
             srv.stop([&] {
                 asio::error_code ignored;
                 signals.cancel(ignored);

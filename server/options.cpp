@@ -6,6 +6,8 @@
 #include <functional>
 #include <string_view>
 
+#include "discovery_wire.hpp"
+
 namespace chat {
 
 namespace {
@@ -118,6 +120,24 @@ const std::vector<flag>& flags() {
          secs(&limits::write_stall, true)},
         {"--shutdown-grace", "SECS", "time to flush output when stopping (default 2)",
          secs(&limits::shutdown_grace, true)},
+        {"--name", "NAME", "name announced to the LAN, at most 64 bytes (default: the host name)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             if (!discovery::valid_name(v)) return "expects 1 to 64 bytes of UTF-8 without control characters";
+             o.name = std::string(v);
+             return std::nullopt;
+         }},
+        {"--no-announce", nullptr, "neither answer discovery queries nor publish _chatd._tcp over DNS-SD",
+         [](options& o, std::string_view) -> std::optional<std::string> {
+             o.announce = false;
+             return std::nullopt;
+         }},
+        {"--discovery-port", "N", "UDP port of discovery queries; 0 picks a free one (default 7667)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto n = to_count(v);
+             if (!n || *n > 65535) return "expects a port number from 0 to 65535";
+             o.discovery_port = static_cast<std::uint16_t>(*n);
+             return std::nullopt;
+         }},
         {"--quiet", nullptr, "no per-connection log lines",
          [](options& o, std::string_view) -> std::optional<std::string> {
              o.quiet = true;

@@ -16,6 +16,9 @@ struct options {
     std::uint16_t port = default_port;
     bool quiet = false;              // no per-connection log lines
     bool log = true;                 // no log at all (in-process tests)
+    bool announce = true;            // answer discovery queries and publish over DNS-SD
+    std::string name;                // announced name; empty: the host name
+    std::uint16_t discovery_port = 7667;  // UDP
 };
 
 // The outcome of parsing argv: options to run with, or text to print and a status to exit with

@@ -98,3 +98,23 @@ TEST_CASE("options: --help lists every flag with its default; --version") {
     CHECK(v.exit_status == 0);
     CHECK(v.text == "chatd 1.0.0\n");
 }
+
+TEST_CASE("options: announcing is on by default; --name, --no-announce and --discovery-port") {
+    auto d = parse({});
+    REQUIRE(d.value);
+    CHECK(d.value->announce);
+    CHECK(d.value->name.empty());
+    CHECK(d.value->discovery_port == 7667);
+    auto r = parse({"--name", "Büro 3", "--no-announce", "--discovery-port=0"});
+    REQUIRE(r.value);
+    CHECK(r.value->name == "Büro 3");
+    CHECK_FALSE(r.value->announce);
+    CHECK(r.value->discovery_port == 0);
+    for (const std::string& bad : std::vector<std::string>{"", "tab\there", std::string(65, 'x'), "\x1b[2J"}) {
+        auto b = parse({"--name", bad});
+        CHECK_FALSE(b.value);
+        CHECK(b.exit_status == 2);
+        CHECK(b.text.find("--name") != std::string::npos);
+    }
+    CHECK_FALSE(parse({"--discovery-port", "65536"}).value);
+}
