@@ -44,13 +44,34 @@ void connection::emit(net_event::kind k, std::string text, std::int64_t number) 
 }
 
 void connection::send(std::string frame) {
-    asio::post(io_, [this, f = std::move(frame)]() mutable { do_send(std::move(f)); });
+    backlog_.fetch_add(frame.size(), std::memory_order_relaxed);
+    asio::post(io_, [this, f = std::move(frame)]() mutable { enqueue(std::move(f)); });
+}
+
+void connection::notify_when_drained(std::size_t below) {
+    drained_below_.store(below, std::memory_order_relaxed);
+    want_drained_.store(true, std::memory_order_release);
+    settled(0);  // it may have drained already
+}
+
+void connection::settled(std::size_t bytes) {
+    const std::size_t left = backlog_.fetch_sub(bytes, std::memory_order_acq_rel) - bytes;
+    if (left <= drained_below_.load(std::memory_order_relaxed) && want_drained_.exchange(false, std::memory_order_acq_rel)) {
+        emit(net_event::kind::drained);
+    }
 }
 
 void connection::do_send(std::string frame) {
-    if (!session_up_ || closing_) return;
+    backlog_.fetch_add(frame.size(), std::memory_order_relaxed);
+    enqueue(std::move(frame));
+}
+
+void connection::enqueue(std::string frame) {
     // A server that stopped reading must not make us hold unbounded data.
-    if (out_bytes_ + frame.size() > cfg_.max_send_bytes) return;
+    if (!session_up_ || closing_ || out_bytes_ + frame.size() > cfg_.max_send_bytes) {
+        settled(frame.size());
+        return;
+    }
     out_bytes_ += frame.size();
     out_.push_back(std::move(frame));
     write_wake_.cancel();
@@ -172,6 +193,7 @@ asio::awaitable<std::string> connection::run_session(tcp::socket& sock) {
     socket_ = &sock;
     session_up_ = true;
     out_.clear();
+    settled(out_bytes_);
     out_bytes_ = 0;
     last_rx_ = std::chrono::steady_clock::now();
     emit(net_event::kind::connected);
@@ -239,10 +261,16 @@ void connection::on_line(std::string_view line) {
 asio::awaitable<std::string> connection::write_loop(tcp::socket& sock) {
     for (;;) {
         while (!out_.empty()) {
-            std::string frame = std::move(out_.front());
+            // Frames queued meanwhile go out in one write (a pipe into line mode queues thousands).
+            std::string batch = std::move(out_.front());
             out_.pop_front();
-            out_bytes_ -= frame.size();
-            auto [ec, n] = co_await asio::async_write(sock, asio::buffer(frame), use_tuple);
+            while (!out_.empty() && batch.size() + out_.front().size() <= 64 * 1024) {
+                batch += out_.front();
+                out_.pop_front();
+            }
+            out_bytes_ -= batch.size();
+            auto [ec, n] = co_await asio::async_write(sock, asio::buffer(batch), use_tuple);
+            settled(batch.size());
             if (ec) co_return ec.message();
         }
         write_wake_.expires_at(std::chrono::steady_clock::time_point::max());

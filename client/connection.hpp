@@ -45,6 +45,10 @@ public:
     // From the UI thread: queue one encoded frame. Dropped when not connected (the UI keeps
     // lines typed while offline itself).
     void send(std::string frame);
+    // Bytes given to send() and not written to the socket (nor dropped) yet; any thread.
+    std::size_t backlog() const { return backlog_.load(std::memory_order_acquire); }
+    // From the UI thread: one `drained` event once backlog() is at most `below` (at once if it is).
+    void notify_when_drained(std::size_t below);
     // From the UI thread: while waiting to reconnect, try now.
     void reconnect_now();
     // From the UI thread: send a last frame (quit) and stop once the server closes or after
@@ -64,7 +68,9 @@ private:
     asio::awaitable<std::string> write_loop(asio::ip::tcp::socket& sock);
     asio::awaitable<std::string> keepalive_loop(asio::ip::tcp::socket& sock);
     asio::awaitable<void> close_after(std::chrono::milliseconds grace);
-    void do_send(std::string frame);
+    void do_send(std::string frame);  // a frame of the network thread's own (pong, ping)
+    void enqueue(std::string frame);  // counted in backlog_ already
+    void settled(std::size_t bytes);  // `bytes` left the backlog: written or dropped
     void on_line(std::string_view line);
     void emit(net_event::kind k, std::string text = {}, std::int64_t number = 0);
     std::chrono::milliseconds next_backoff();
@@ -75,6 +81,9 @@ private:
     std::thread thread_;
     std::atomic<bool> started_{false};
     std::atomic<bool> resolving_{false};
+    std::atomic<std::size_t> backlog_{0};
+    std::atomic<std::size_t> drained_below_{0};
+    std::atomic<bool> want_drained_{false};
     bool stopped_ = false;  // UI side: stop() already ran
     std::promise<void> finished_;
 

@@ -111,7 +111,16 @@ struct model {
     std::size_t max_lines = 5000; // per window
     std::size_t max_window_bytes = 4 * 1024 * 1024;  // per window, so 4 KiB lines cannot add up to gigabytes
     std::size_t max_windows = 64; // a flood of private messages from new nicks opens no more
-    std::size_t max_pending = 100;
+    std::size_t max_pending_bytes = chat::max_pending_bytes;  // text held in `pending`, at most
+    std::size_t pending_bytes = 0;
+    // Bytes handed to the network thread and not written yet (line mode sets it before each update):
+    // past `max_send_backlog` lines wait in `pending` too, so a fast pipe cannot outrun the socket.
+    std::size_t send_backlog = 0;
+    std::size_t max_send_backlog = 256 * 1024;
+    std::size_t refused = 0;      // lines refused (by us or the server): line mode's exit status
+    std::vector<std::string> refusals;  // line mode: why, for stderr (drained by the printer)
+    // Private messages sent lately, so one refused because the nick just left goes back to the input line.
+    std::deque<pending_line> sent_pms;
 
     bool line_mode = false;
     std::vector<printed_line> printed;  // line mode only: drained by the printer

@@ -18,6 +18,7 @@ struct net_event {
         reconnect_wait,  // next attempt in `number` milliseconds
         skipped,         // `number` events were dropped because the UI fell behind
         closed,          // the network thread stopped for good (after quit or stop)
+        drained,         // the outgoing backlog fell as low as asked (connection::notify_when_drained)
     };
 
     kind what = kind::frame;

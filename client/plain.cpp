@@ -14,12 +14,19 @@
 namespace chat::client {
 
 void print_pending_output(model& m) {
-    for (const auto& p : m.printed) {
-        const std::string line = plain_text(p) + "\n";
-        std::fwrite(line.data(), 1, line.size(), stdout);
+    if (!m.printed.empty()) {
+        std::string out;
+        for (const auto& p : m.printed) {
+            out += plain_text(p);
+            out += '\n';
+        }
+        m.printed.clear();
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        std::fflush(stdout);
     }
-    m.printed.clear();
-    std::fflush(stdout);
+    for (const auto& r : m.refusals) std::fprintf(stderr, "chat: %s\n", r.c_str());
+    if (!m.refusals.empty()) std::fflush(stderr);
+    m.refusals.clear();
 }
 
 int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
@@ -28,14 +35,24 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
     auto eof_deadline = std::chrono::steady_clock::time_point::max();
     std::string quit_frame;
     constexpr std::size_t max_line = 64 * 1024;  // a stdin line longer than this is sent in pieces
+    constexpr std::size_t chunk = 16 * 1024;     // read at once; every line in it is taken before the next read
 
     auto submit = [&](std::string_view line) {
         effects fx;
-        on_submit(m, line, fx);
+        const std::size_t errors = m.printed.size();
+        if (!on_submit(m, line, fx)) {
+            ++m.refused;
+            std::string why = "a line was refused";
+            for (std::size_t i = errors; i < m.printed.size(); ++i) {
+                if (m.printed[i].line.what == chat_line::kind::error) why = m.printed[i].line.text;
+            }
+            m.refusals.push_back("not sent: " + why);
+        }
         if (apply(fx, conn)) quit_frame = fx.quit_frame;
     };
 
     while (quit_frame.empty()) {
+        m.send_backlog = conn.backlog();
         print_pending_output(m);
         // After EOF, lines still waiting are sent at the paced rate while online; offline they get
         // a little time for the connection to come back.
@@ -43,15 +60,23 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
             eof_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         }
         if (!stdin_open && !m.pending.empty() && std::chrono::steady_clock::now() >= eof_deadline) {
+            m.refused += m.pending.size();
+            m.refusals.push_back(std::to_string(m.pending.size()) + " lines not sent: not connected");
             quit_frame = quit_without_typing(m);
             break;
         }
         if (!stdin_open && m.pending.empty()) {
-            // EOF: everything read has been sent (or marked unsent); leave politely.
+            // EOF: everything read has been handed to the connection, in order; leave politely.
             quit_frame = quit_without_typing(m);
             break;
         }
-        pollfd fds[3] = {{q.wake_fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+        // Backpressure: stdin is read only while nothing waits. Lines held for the rate budget, a
+        // reconnect or a full socket leave the pipe full, so its writer blocks (as with `cat | nc`)
+        // and memory stays bounded however large the input.
+        const bool backlogged = m.send_backlog > m.max_send_backlog;
+        const bool take_input = stdin_open && m.pending.empty() && !backlogged;
+        if (backlogged) conn.notify_when_drained(m.max_send_backlog / 2);
+        pollfd fds[3] = {{q.wake_fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {take_input ? 0 : -1, POLLIN, 0}};
         int timeout = tick_interval(m);
         if (!stdin_open && timeout < 0) timeout = 1000;
         const int n = ::poll(fds, 3, timeout);
@@ -64,7 +89,7 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
             }
         }
         if ((fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-            char buf[4096];
+            char buf[chunk];
             const auto got = ::read(0, buf, sizeof buf);
             if (got <= 0) {
                 stdin_open = false;
@@ -73,13 +98,16 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
                 inbuf.clear();
             } else {
                 inbuf.append(buf, static_cast<std::size_t>(got));
+                std::size_t from = 0;
                 std::size_t nl;
-                while ((nl = inbuf.find('\n')) != std::string::npos) {
-                    std::string line = inbuf.substr(0, nl);
-                    inbuf.erase(0, nl + 1);
-                    if (!line.empty() && line.back() == '\r') line.pop_back();
+                while (quit_frame.empty() && (nl = inbuf.find('\n', from)) != std::string::npos) {
+                    std::string_view line(inbuf.data() + from, nl - from);
+                    from = nl + 1;
+                    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+                    m.send_backlog = conn.backlog();
                     submit(line);
                 }
+                inbuf.erase(0, from);
                 if (inbuf.size() > max_line) {
                     submit(inbuf);
                     inbuf.clear();
@@ -89,6 +117,7 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
         bool more = true;
         bool closed = false;
         while (more && !closed) closed = drain_events(m, q, conn, 512, more);
+        m.send_backlog = conn.backlog();
         effects tick;
         on_tick(m, tick);
         apply(tick, conn);
@@ -106,10 +135,12 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
     }
     print_pending_output(m);
     // Offline, inside a lookup that nothing can interrupt: there is no server to tell.
-    if (conn.resolving()) exit_during_lookup(0);
+    if (conn.resolving()) exit_during_lookup(m.refused > 0 ? 1 : 0);
     finish_session(m, q, conn, quit_frame, std::chrono::seconds(2));
     print_pending_output(m);
-    return 0;
+    // A line the server refused (too long, rate limited, a nick that left) was said on stderr as
+    // it came; the status tells a script that not everything went through.
+    return m.refused > 0 ? 1 : 0;
 }
 
 }  // namespace chat::client

@@ -26,7 +26,10 @@ std::int64_t model_now(const model& m) { return m.clock != nullptr ? m.clock() :
 bool take_token(model& m) {
     const std::int64_t now = model_now(m);
     // Slightly under the server's rate and burst, so its bucket never runs dry because of us.
-    const double rate = m.lim.rate > 0 ? m.lim.rate * 0.8 : 1000.0;
+    // Lines handed to the network thread but not written yet wait here too (line mode's backpressure).
+    if (m.send_backlog > m.max_send_backlog) return false;
+    if (m.lim.rate <= 0) return true;  // the server counts nothing: the socket is the only pace
+    const double rate = m.lim.rate * 0.9;
     const double cap = std::max(1.0, m.lim.burst - 2);
     if (m.tokens_at == 0) m.tokens_at = now;
     m.tokens = std::min(cap, m.tokens + static_cast<double>(now - m.tokens_at) * rate / 1000.0);
@@ -92,6 +95,8 @@ void on_event(model& m, const net_event& ev, effects& fx) {
     case k::closed:
         m.state = conn_state::closed;
         break;
+    case k::drained:
+        break;  // the caller reads the backlog itself
     }
 }
 
@@ -107,6 +112,7 @@ void flush_pending(model& m, effects& fx) {
            take_token(m)) {
         pending_line p = std::move(m.pending.front());
         m.pending.pop_front();
+        m.pending_bytes -= std::min(m.pending_bytes, p.text.size());
         // The server echoes the message; the pending copy goes so it is not shown twice.
         for (auto& w : m.windows) {
             std::erase_if(w.lines, [&](const chat_line& l) {
@@ -117,6 +123,8 @@ void flush_pending(model& m, effects& fx) {
         }
         if (p.query) {
             fx.frames.push_back(chat::encode({{"type", "pm"}, {"to", p.window}, {"text", p.text}, {"action", p.action}}));
+            m.sent_pms.push_back(p);
+            if (m.sent_pms.size() > 16) m.sent_pms.pop_front();
         } else {
             fx.frames.push_back(chat::encode({{"type", "say"}, {"room", p.window}, {"text", p.text}, {"action", p.action}}));
         }

@@ -28,7 +28,9 @@ void on_event(model& m, const net_event& ev, effects& fx);
 void on_frame(model& m, const chat::frame& f, effects& fx);
 // Sends pending lines as far as the rate budget allows.
 void flush_pending(model& m, effects& fx);
-void on_submit(model& m, std::string_view line, effects& fx);
+// A typed line or command. False when a message was refused (the reason is shown): the input line
+// keeps it. Commands with a mistake are answered with an error and true.
+bool on_submit(model& m, std::string_view line, effects& fx);
 // Once a second while lines are pending: sends a few more without tripping the rate limit.
 void on_tick(model& m, effects& fx);
 

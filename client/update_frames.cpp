@@ -99,7 +99,13 @@ bool on_join_refused(model& m, const json& body, const std::string& text) {
     if (!at) return false;
     window& w = m.windows[*at];
     w.joining = false;
-    std::erase_if(m.pending, [&](const pending_line& p) { return !p.query && same_nick(p.window, w.name); });
+    std::erase_if(m.pending, [&](const pending_line& p) {
+        if (p.query || !same_nick(p.window, w.name)) return false;
+        m.pending_bytes -= std::min(m.pending_bytes, p.text.size());
+        ++m.refused;
+        if (m.line_mode) m.refusals.push_back("not sent to " + w.name + " (could not join): " + chat::utf8::sanitize(p.text));
+        return true;
+    });
     for (auto& l : w.lines) {
         if (l.what == kind::pending) l.what = kind::unsent;
     }
@@ -144,6 +150,13 @@ void on_pm(model& m, const json& body) {
         // Past the window cap (a flood of senders) the line still shows, where the user looks.
         add_line(m, current_window(m), std::move(l));
         return;
+    }
+    if (l.self) {
+        // Delivered: it can no longer come back to the input line.
+        const auto it = std::find_if(m.sent_pms.begin(), m.sent_pms.end(), [&](const pending_line& p) {
+            return same_nick(p.window, peer) && chat::utf8::sanitize(p.text) == l.text;
+        });
+        if (it != m.sent_pms.end()) m.sent_pms.erase(it);
     }
     const std::size_t i = open_window(m, peer, true);
     window& w = m.windows[i];
@@ -275,7 +288,27 @@ void on_error(model& m, const json& body, effects& fx) {
     if (on_registration_error(m, code, text, fx)) return;
     // Line mode keeps the code for scripts; on screen the sentence says it all.
     const std::string shown = m.line_mode || message.empty() ? text : message;
-    if (text_of(body, "about") == "join" && on_join_refused(m, body, shown)) return;
+    const std::string about = text_of(body, "about");
+    if (about == "join" && on_join_refused(m, body, shown)) return;
+    if (about == "say" || about == "pm") {
+        ++m.refused;
+        if (m.line_mode) m.refusals.push_back("the server refused a message: " + text);
+        // A private message to someone who just left comes back to the input line, not lost.
+        const std::string nick = text_of(body, "nick");
+        if (about == "pm" && code == "no_such_nick" && !nick.empty()) {
+            const auto it = std::find_if(m.sent_pms.rbegin(), m.sent_pms.rend(),
+                                         [&](const pending_line& p) { return same_nick(p.window, nick); });
+            if (it != m.sent_pms.rend()) {
+                const std::string back = "/msg " + it->window + " " + it->text;
+                m.sent_pms.erase(std::next(it).base());
+                if (m.input.empty() && !m.line_mode) {
+                    m.input.insert_utf8(back);
+                    add_line(m, current_window(m), make_line(kind::error, shown + " (your message is back in the input line)"));
+                    return;
+                }
+            }
+        }
+    }
     add_line(m, room_or_current(m, text_of(body, "room")), make_line(kind::error, shown));
 }
 

@@ -30,16 +30,35 @@ bool text_ok(model& m, const std::string& text) {
     return true;
 }
 
-// Sends a message to a room or a conversation, or keeps it for later while offline.
-void send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
-    if (!text_ok(m, text)) return;
+// Remembers a private message on its way, so a refusal (the nick just left) can give it back.
+void note_pm(model& m, const std::string& target, const std::string& text, bool action) {
+    constexpr std::size_t kept = 16;
+    m.sent_pms.push_back({0, target, true, action, text});
+    if (m.sent_pms.size() > kept) m.sent_pms.pop_front();
+}
+
+// Sends a message to a room or a conversation, or keeps it for later while offline. False when the
+// line is refused (it is not kept: the caller leaves it where it was typed).
+bool send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
+    if (!text_ok(m, text)) return false;
     if (m.state == conn_state::online && m.pending.empty() && !waits_for_join(m, target, query) && take_token(m)) {
-        if (query) send(fx, {{"type", "pm"}, {"to", target}, {"text", text}, {"action", action}});
-        else send(fx, {{"type", "say"}, {"room", target}, {"text", text}, {"action", action}});
-        return;
+        if (query) {
+            note_pm(m, target, text, action);
+            send(fx, {{"type", "pm"}, {"to", target}, {"text", text}, {"action", action}});
+        } else {
+            send(fx, {{"type", "say"}, {"room", target}, {"text", text}, {"action", action}});
+        }
+        return true;
     }
     // Offline, older lines still wait, or typed faster than the server accepts (a paste): keep it
-    // (bounded) and show it marked as pending until it goes out.
+    // and show it marked as pending until it goes out. All are kept, in order, up to a byte cap;
+    // past it this line is refused, so nothing already typed is ever dropped.
+    if (m.pending_bytes + text.size() > m.max_pending_bytes) {
+        add_info(m, "not sent: " + std::to_string(m.pending.size()) + " lines (" +
+                        std::to_string(m.pending_bytes / 1024) + " KiB) are still waiting to go out; try again when they have",
+                 kind::error);
+        return false;
+    }
     pending_line p{m.next_local_id++, target, query, action, text};
     chat_line l = make_line(kind::pending, chat::utf8::sanitize(text));
     l.from = m.nick;
@@ -49,16 +68,9 @@ void send_or_keep(model& m, effects& fx, const std::string& target, bool query, 
     std::size_t wi = open_window(m, target, query);
     // Line mode prints a line held back only while offline; paced lines show when echoed.
     add_line(m, m.windows[wi], std::move(l), m.state != conn_state::online);
+    m.pending_bytes += p.text.size();
     m.pending.push_back(std::move(p));
-    if (m.pending.size() > m.max_pending) {
-        const pending_line dropped = std::move(m.pending.front());
-        m.pending.pop_front();
-        for (auto& w : m.windows) {
-            for (auto& line : w.lines) {
-                if (line.local_id == dropped.local_id) line.what = kind::unsent;
-            }
-        }
-    }
+    return true;
 }
 
 void do_part(model& m, effects& fx, const command& c) {
@@ -104,44 +116,42 @@ void do_win(model& m, const std::string& target) {
 
 }  // namespace
 
-void on_submit(model& m, std::string_view typed, effects& fx) {
+bool on_submit(model& m, std::string_view typed, effects& fx) {
     const std::string line = chat::utf8::repair(typed);
     const command c = parse_command(line);
     using k = command::kind;
     const bool online = m.state == conn_state::online;
     switch (c.what) {
     case k::none:
-        return;
+        return true;
     case k::error:
         add_info(m, c.text, kind::error);
-        return;
+        return true;
     case k::say:
     case k::me:
         if (m.windows.empty()) {
             add_info(m, "you are not in a room: /join #room, or /msg nick text", kind::error);
-            return;
+            return false;
         }
-        send_or_keep(m, fx, m.windows[m.current].name, m.windows[m.current].query, c.text, c.what == k::me);
-        return;
+        return send_or_keep(m, fx, m.windows[m.current].name, m.windows[m.current].query, c.text, c.what == k::me);
     case k::msg:
-        send_or_keep(m, fx, c.target, true, c.text, false);
-        return;
+        return send_or_keep(m, fx, c.target, true, c.text, false);
     case k::query:
         switch_to(m, open_window(m, c.target, true));
-        if (c.has_text) send_or_keep(m, fx, c.target, true, c.text, false);
-        return;
+        if (c.has_text) return send_or_keep(m, fx, c.target, true, c.text, false);
+        return true;
     case k::join:
         if (auto err = chat::check_room(c.target, m.lim)) {
             add_info(m, chat::utf8::sanitize(err->message), kind::error);
-            return;
+            return true;
         }
         if (auto i = find_window(m, c.target); i && !online) {
             switch_to(m, *i);
-            return;
+            return true;
         }
         if (!online) {
             add_info(m, "not connected: join " + c.target + " again when the connection is back", kind::error);
-            return;
+            return true;
         }
         charge(m);
         send(fx, {{"type", "join"}, {"room", c.target}});
@@ -154,16 +164,16 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             add_line(m, w, make_line(kind::info, "joining " + c.target + "..."), false);
         }
         switch_to_name(m, c.target);
-        return;
+        return true;
     case k::part:
         do_part(m, fx, c);
-        return;
+        return true;
     case k::rooms:
     case k::who:
     case k::topic:
         if (!online) {
             add_info(m, "not connected", kind::error);
-            return;
+            return true;
         }
         if (c.what == k::rooms) {
             send(fx, {{"type", "rooms"}});
@@ -172,7 +182,7 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             if (room.empty() && !m.windows.empty() && !m.windows[m.current].query) room = m.windows[m.current].name;
             if (room.empty()) {
                 add_info(m, "which room? " + std::string(c.what == k::who ? "/who #room" : "switch to a room first"), kind::error);
-                return;
+                return true;
             }
             if (c.what == k::who) {
                 send(fx, {{"type", "who"}, {"room", room}});
@@ -183,27 +193,27 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
                 send(fx, f);
             }
         }
-        return;
+        return true;
     case k::nick:
         if (auto err = chat::check_nick(c.target, m.lim)) {
             add_info(m, chat::utf8::sanitize(err->message), kind::error);
-            return;
+            return true;
         }
         if (!online) {
             m.wanted_nick = c.target;
             add_info(m, "you will be " + c.target + " when the connection is back");
-            return;
+            return true;
         }
         charge(m);
         send(fx, {{"type", "nick"}, {"nick", c.target}});
-        return;
+        return true;
     case k::win:
         do_win(m, c.target);
-        return;
+        return true;
     case k::help: {
         std::istringstream in(help_text());
         for (std::string l; std::getline(in, l);) add_info(m, l);
-        return;
+        return true;
     }
     case k::quit:
         m.quit_requested = true;
@@ -219,25 +229,27 @@ void on_submit(model& m, std::string_view typed, effects& fx) {
             }
         }
         m.pending.clear();
+        m.pending_bytes = 0;
         {
             json f = {{"type", "quit"}};
             if (!c.text.empty()) f["reason"] = c.text;
             fx.quit_frame = chat::encode(f);
         }
-        return;
+        return true;
     case k::reconnect:
         if (m.state == conn_state::online) {
             add_info(m, "already connected");
         } else {
             fx.reconnect_now = true;
         }
-        return;
+        return true;
     case k::clear:
         current_window(m).lines.clear();
         current_window(m).bytes = 0;
         scroll_to_end(current_window(m));
-        return;
+        return true;
     }
+    return true;
 }
 
 }  // namespace chat::client

@@ -19,8 +19,8 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
         in.insert(k.cp);
         break;
     case t::enter: {
-        const std::string line = in.submit();
-        on_submit(m, line, fx);
+        // A refused line (too long, past the pending cap, a bad command) stays to be fixed.
+        if (on_submit(m, in.utf8(), fx)) in.submit();
         // Sending a line means the user wants to see the conversation's end again.
         scroll_to_end(current_window(m));
         return !fx.quit_frame.empty();

@@ -11,10 +11,15 @@ inline constexpr int protocol_version = 1;
 inline constexpr std::uint16_t default_port = 7667;
 inline constexpr const char* default_room = "#lobby";
 
+// What one client keeps of lines typed or piped while offline or faster than the rate limit: all
+// of them, in order, up to this many bytes of text; past it the input is refused, never dropped.
+inline constexpr std::size_t max_pending_bytes = 1024 * 1024;
+
 struct limits {
     std::size_t max_frame = 16 * 1024;          // bytes per line, without '\n'
     std::size_t max_depth = 8;                  // JSON nesting
     std::size_t max_text = 4096;                // bytes of message text
+    std::size_t max_lines = 50;                 // lines in one message (text split at '\n')
     std::size_t max_nick = 16;                  // bytes
     std::size_t max_room_name = 32;             // bytes after '#'
     std::size_t max_topic = 256;                // bytes

@@ -47,6 +47,11 @@ effects type(model& m, const std::string& line) {
     return fx;
 }
 
+bool type_ok(model& m, const std::string& line) {
+    effects fx;
+    return on_submit(m, line, fx);
+}
+
 std::string msg(int id, const std::string& room, const std::string& from, const std::string& text, bool history = false) {
     return R"({"type":"message","id":)" + std::to_string(id) + R"(,"room":")" + room + R"(","from":")" + from +
            R"(","ts":1764079200000,"text":")" + text + R"(","action":false,"history":)" + (history ? "true" : "false") + "}";
@@ -375,16 +380,62 @@ TEST_CASE("model: on reconnect a taken nick falls back to nick_ and is taken bac
     CHECK(fx.frames[0] == chat::encode({{"type", "nick"}, {"nick", "alice"}}));
 }
 
-TEST_CASE("model: pending lines are bounded; the oldest are marked unsent") {
+TEST_CASE("model: pending lines are all kept in order up to the byte cap; past it a line is refused, none dropped") {
     model m = online();
-    m.max_pending = 3;
+    m.max_pending_bytes = 40;  // four lines of ten bytes
     feed(m, state(net_event::kind::disconnected, "eof"));
-    for (int i = 0; i < 5; ++i) type(m, "line " + std::to_string(i));
-    CHECK(m.pending.size() == 3);
-    const auto unsent = texts(current_window(m), chat_line::kind::unsent);
-    REQUIRE(unsent.size() == 2);
-    CHECK(unsent[0] == "line 0");
-    CHECK(texts(current_window(m), chat_line::kind::pending).size() == 3);
+    for (int i = 0; i < 4; ++i) CHECK(type_ok(m, "pending " + std::to_string(i) + "!"));
+    CHECK(m.pending.size() == 4);
+    CHECK(m.pending_bytes == 40);
+    // The fifth does not fit: refused (the input line keeps it), and the four stay.
+    CHECK_FALSE(type_ok(m, "pending 4!"));
+    CHECK(current_window(m).lines.back().what == chat_line::kind::error);
+    CHECK(current_window(m).lines.back().text.find("4 lines") != std::string::npos);
+    CHECK(texts(current_window(m), chat_line::kind::unsent).empty());
+    const auto waiting = texts(current_window(m), chat_line::kind::pending);
+    REQUIRE(waiting.size() == 4);
+    CHECK(waiting[0] == "pending 0!");
+    CHECK(waiting[3] == "pending 3!");
+    // Back online, all four go out in the order typed and the cap frees up.
+    feed(m, state(net_event::kind::connected));
+    auto fx = feed(m, welcome("alice", "inst-1"));
+    REQUIRE(fx.frames.size() == 4);
+    for (int i = 0; i < 4; ++i) CHECK(fx.frames[static_cast<std::size_t>(i)].find("pending " + std::to_string(i)) != std::string::npos);
+    CHECK(m.pending_bytes == 0);
+    CHECK(type_ok(m, "pending 4!"));
+}
+
+TEST_CASE("model: lines wait while the socket has a backlog, and go out in order once it drains") {
+    model m = online();
+    m.lim.rate = 0;  // no rate limit: only the socket paces
+    m.send_backlog = m.max_send_backlog + 1;
+    CHECK(type(m, "one").frames.empty());
+    CHECK(type(m, "two").frames.empty());
+    CHECK(m.pending.size() == 2);
+    effects t;
+    on_tick(m, t);
+    CHECK(t.frames.empty());
+    m.send_backlog = 0;
+    on_tick(m, t);
+    REQUIRE(t.frames.size() == 2);
+    CHECK(t.frames[0].find("\"one\"") != std::string::npos);
+    CHECK(t.frames[1].find("\"two\"") != std::string::npos);
+    // With no rate limit nothing else holds a line back.
+    for (int i = 0; i < 5000; ++i) REQUIRE(type(m, "x").frames.size() == 1);
+}
+
+TEST_CASE("model: a private message refused because the nick just left comes back to the input line") {
+    model m = online();
+    CHECK(type(m, "/msg carol are you there?").frames.size() == 1);
+    feed(m, R"({"type":"error","code":"no_such_nick","message":"nobody is called carol","about":"pm","nick":"carol"})");
+    CHECK(m.input.utf8() == "/msg carol are you there?");
+    CHECK(m.refused == 1);
+    // One that was delivered (echoed) does not come back for a later refusal.
+    model n = online();
+    type(n, "/msg bob hi");
+    feed(n, R"({"type":"pm","id":3,"from":"alice","to":"bob","ts":1764079200000,"text":"hi","action":false})");
+    feed(n, R"({"type":"error","code":"no_such_nick","message":"nobody is called bob","about":"pm","nick":"bob"})");
+    CHECK(n.input.empty());
 }
 
 namespace {
@@ -411,8 +462,8 @@ TEST_CASE("model: a paste faster than the rate limit is paced, not refused") {
         sent += t.frames.size();
     }
     CHECK(sent == 30);
-    // 22 lines at 4 per second take about 5.5 s of ticks.
-    CHECK(fake_now - 1000 >= 5000);
+    // 22 lines at 4.5 per second take about 4.9 s of ticks.
+    CHECK(fake_now - 1000 >= 4500);
     CHECK(tick_interval(m) == -1);
 }
 
@@ -432,7 +483,7 @@ TEST_CASE("model: pending lines beyond the burst go out on later ticks") {
         fake_now += 1000;
         effects t;
         on_tick(m, t);
-        CHECK(t.frames.size() <= 4);
+        CHECK(t.frames.size() <= 5);
         sent += t.frames.size();
     }
     CHECK(sent == 20);
