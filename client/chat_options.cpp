@@ -72,6 +72,7 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
     options o;
     std::vector<std::string> positional;
     std::optional<std::uint16_t> port_flag;
+    bool nick_flag = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](std::string& out) {
@@ -97,6 +98,19 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
                 return std::nullopt;
             }
             port_flag = p;
+        } else if (a == "--nick" || a == "-n") {
+            if (!value(o.nick)) return std::nullopt;
+            nick_flag = true;
+        } else if (a == "--server") {
+            if (!value(o.server_name)) return std::nullopt;
+        } else if (a == "--list") {
+            o.list = true;
+        } else if (a == "--discovery-port") {
+            if (!value(v)) return std::nullopt;
+            if (!parse_port(v, o.discovery_port)) {
+                error = "bad port: " + v;
+                return std::nullopt;
+            }
         } else if (a == "--ping-idle" || a == "--ping-timeout" || a == "--backoff-max") {
             if (!value(v)) return std::nullopt;
             auto& target = a == "--ping-idle" ? o.ping_idle : a == "--ping-timeout" ? o.ping_timeout : o.backoff_max;
@@ -112,22 +126,39 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
         }
     }
     if (o.help || o.version) return o;
-    if (positional.size() != 2) {
-        error = positional.size() < 2 ? "need a host and a nick" : "too many arguments";
+    // chat [HOST[:PORT] [NICK]]: no host finds one on the LAN, no nick takes the login name.
+    if (positional.size() > 2 || (nick_flag && positional.size() > 1)) {
+        error = "too many arguments";
         return std::nullopt;
     }
-    if (!split_host(positional[0], o, error)) return std::nullopt;
+    if (!positional.empty() && (o.list || !o.server_name.empty())) {
+        error = std::string(o.list ? "--list" : "--server") + " asks the LAN; give no host with it";
+        return std::nullopt;
+    }
+    if (nick_flag && o.nick.empty()) {
+        error = "the nick is empty";
+        return std::nullopt;
+    }
+    if (!positional.empty() && !split_host(positional[0], o, error)) return std::nullopt;
     if (port_flag) o.port = *port_flag;
-    o.nick = positional[1];
+    if (positional.size() == 2) o.nick = positional[1];
     return o;
 }
 
 const char* usage_text() {
-    return "usage: chat [--port N] [--plain] <host>[:port] <nick>\n"
+    return "usage: chat [options] [<host>[:port] [<nick>]]\n"
+           "       chat --list\n"
            "\n"
            "Connects to a chatd server and opens a full-screen chat. The host may be a name, an IPv4\n"
            "address, or an IPv6 address in brackets ([::1]:7667). The default port is 7667.\n"
+           "Without a host, chat asks the LAN which servers run (about a second) and connects to the\n"
+           "one that answers, or lets you pick. Without a nick it uses your login name.\n"
            "\n"
+           "  --nick NICK, -n     the nick to use (instead of the login name)\n"
+           "  --list              list the servers on the LAN, one per line: name, address, port,\n"
+           "                      key fingerprint (- if none), tab-separated; exit 1 if none answer\n"
+           "  --server NAME       connect to the server of this name on the LAN\n"
+           "  --discovery-port N  UDP port discovery queries go to (default 7667)\n"
            "  --port N            port to connect to (overrides host:port)\n"
            "  --plain             line mode: one line per event on stdout, stdin lines are sent\n"
            "                      (also used when stdin or stdout is not a terminal)\n"

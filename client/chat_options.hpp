@@ -10,9 +10,13 @@
 namespace chat::client {
 
 struct options {
-    std::string host;
+    std::string host;  // empty: find a server on the LAN (client/discover.hpp)
     std::uint16_t port = 7667;
-    std::string nick;
+    std::string nick;  // empty: the login name, made valid
+    // Discovery: list what answers and exit; or connect to the server of this name.
+    bool list = false;
+    std::string server_name;
+    std::uint16_t discovery_port = 7667;
     bool plain = false;
     bool help = false;
     bool version = false;

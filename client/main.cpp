@@ -12,7 +12,10 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "discover.hpp"
+#include "discover_pick.hpp"
 #include "driver.hpp"
+#include "windows.hpp"
 #include "event_queue.hpp"
 #include "model.hpp"
 #include "chat_options.hpp"
@@ -111,7 +114,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
 int main(int argc, char** argv) {
     std::setlocale(LC_ALL, "");
     std::string error;
-    const auto opts = parse_options(std::vector<std::string>(argv + 1, argv + argc), error);
+    auto opts = parse_options(std::vector<std::string>(argv + 1, argv + argc), error);
     if (!opts) {
         std::fprintf(stderr, "chat: %s\n%s", chat::utf8::sanitize(error).c_str(), usage_text());
         return 2;
@@ -125,12 +128,21 @@ int main(int argc, char** argv) {
         return 0;
     }
     chat::limits lim;
-    if (auto err = chat::check_nick(opts->nick, lim)) {
-        std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(err->message).c_str());
-        return 2;
+    if (!opts->nick.empty()) {
+        if (auto err = chat::check_nick(opts->nick, lim)) {
+            std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(err->message).c_str());
+            return 2;
+        }
     }
     const bool plain = opts->plain || !::isatty(0) || !::isatty(1);
     const int signal_fd = install_signal_pipe();
+    if (opts->list) return list_servers(*opts, signal_fd);
+    std::vector<std::string> notes;  // what chat chose by itself, shown again once on screen
+    if (opts->nick.empty()) {
+        notes.emplace_back();
+        opts->nick = login_nick(lim, notes.back());
+        std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(notes.back()).c_str());
+    }
 
     model m;
     m.line_mode = plain;
@@ -143,6 +155,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "chat: cannot use this terminal (TERM=%s); try --plain\n",
                      chat::utf8::sanitize(term != nullptr ? term : "").c_str());
         return 1;
+    }
+
+    // No host: the LAN is asked (about a second), and the one that answers or is picked is used.
+    if (opts->host.empty()) {
+        notes.emplace_back();
+        if (const int status = choose_server(*opts, plain, signal_fd, notes.back()); status >= 0) return status;
+        m.address = (opts->host.find(':') != std::string::npos ? "[" + opts->host + "]" : opts->host) + ":" +
+                    std::to_string(opts->port);
     }
 
     event_queue q(queue_capacity);
@@ -163,6 +183,9 @@ int main(int argc, char** argv) {
         // take a minute with a dead name server. Nothing is on the screen and nothing is owed to the
         // server yet, so the process ends now instead of joining that thread.
         exit_during_lookup(1);
+    }
+    if (!plain) {
+        for (const auto& n : notes) add_info(m, chat::utf8::sanitize(n));
     }
     // An exception is a bug, but the terminal must still be given back: unwinding closes it.
     try {

@@ -51,7 +51,8 @@ std::vector<std::string> lan_addresses(bool want_v4, bool want_v6) {
     return out;
 }
 
-void print_hint(const std::vector<tcp::endpoint>& eps) {
+// `discoverable`: chatd answers discovery, so `chat` alone finds it.
+void print_hint(const std::vector<tcp::endpoint>& eps, bool discoverable) {
     std::vector<std::string> hosts;
     bool any_v4 = false;
     bool any_v6 = false;
@@ -70,6 +71,7 @@ void print_hint(const std::vector<tcp::endpoint>& eps) {
     }
     const std::uint16_t port = eps.empty() ? chat::default_port : eps.front().port();
     std::string text = std::string("chatd ") + CHAT_VERSION + " ready. From another machine on this LAN connect with:\n";
+    if (discoverable) text += "  chat                 (finds this server by itself), or\n";
     for (const auto& h : hosts) {
         const bool v6 = h.find(':') != std::string::npos;
         std::string where = h;
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
         std::printf("listening on %s\n", chat::to_string(ep).c_str());
     }
     std::fflush(stdout);
-    print_hint(srv.endpoints());
+    print_hint(srv.endpoints(), parsed.value->announce && parsed.value->binds.empty());
     srv.log_startup_notes();
     chat::announcer announce(io, *parsed.value, srv.port(), srv.chat().instance(), /*fingerprint=*/"");
     announce.start();

@@ -67,7 +67,11 @@ TEST_CASE("options: help and version need no host") {
 }
 
 TEST_CASE("options: mistakes are refused with a reason") {
-    CHECK(refused({"host"}).find("need a host and a nick") != std::string::npos);
+    CHECK(refused({"--list", "host"}).find("give no host") != std::string::npos);
+    CHECK(refused({"--server", "office", "host"}).find("give no host") != std::string::npos);
+    CHECK(refused({"--nick", "a", "host", "b"}).find("too many") != std::string::npos);
+    CHECK(refused({"--nick", ""}).find("empty") != std::string::npos);
+    CHECK(refused({"--discovery-port", "0"}).find("bad port") != std::string::npos);
     CHECK(refused({"a", "b", "c"}).find("too many") != std::string::npos);
     CHECK(refused({"host:0", "n"}).find("bad port") != std::string::npos);
     CHECK(refused({"host:70000", "n"}).find("bad port") != std::string::npos);
@@ -78,4 +82,23 @@ TEST_CASE("options: mistakes are refused with a reason") {
     CHECK(refused({"--port", "x", "h", "n"}).find("bad port") != std::string::npos);
     CHECK(refused({"--port"}).find("needs a value") != std::string::npos);
     CHECK(refused({"--colour", "h", "n"}).find("unknown option --colour") != std::string::npos);
+}
+
+TEST_CASE("options: no host asks the LAN, no nick takes the login name") {
+    const auto none = ok({});
+    CHECK(none.host.empty());
+    CHECK(none.nick.empty());
+    CHECK_FALSE(none.list);
+    CHECK(none.discovery_port == 7667);
+    const auto host_only = ok({"10.0.0.2:7000"});
+    CHECK(host_only.host == "10.0.0.2");
+    CHECK(host_only.port == 7000);
+    CHECK(host_only.nick.empty());
+    const auto by_flag = ok({"--nick", "alice", "--server", "Büro 3", "--discovery-port", "17667"});
+    CHECK(by_flag.host.empty());
+    CHECK(by_flag.nick == "alice");
+    CHECK(by_flag.server_name == "Büro 3");
+    CHECK(by_flag.discovery_port == 17667);
+    CHECK(ok({"--list"}).list);
+    CHECK(ok({"-n", "bob", "h"}).nick == "bob");
 }
