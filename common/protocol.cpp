@@ -187,11 +187,17 @@ std::optional<wire_error> check_text(std::string_view text, const limits& lim) {
         return wire_error{"text_too_long", "a message is at most " + std::to_string(lim.max_text) + " bytes"};
     }
     std::size_t i = 0;
+    std::size_t lines = 1;
     while (i < text.size()) {
         const char32_t cp = utf8::decode(text, i);
-        if (cp != '\t' && utf8::is_control(cp)) {
-            return wire_error{"bad_text", "the message contains control characters (send lines one by one)"};
+        if (cp == '\n') {
+            ++lines;
+        } else if (cp != '\t' && utf8::is_control(cp)) {
+            return wire_error{"bad_text", "the message contains control characters (only line breaks and tabs may be sent)"};
         }
+    }
+    if (lines > lim.max_lines) {
+        return wire_error{"too_many_lines", "a message is at most " + std::to_string(lim.max_lines) + " lines"};
     }
     return std::nullopt;
 }

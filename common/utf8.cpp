@@ -143,6 +143,19 @@ std::string sanitize(std::string_view s) {
     return out;
 }
 
+std::string sanitize_lines(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (;;) {
+        const std::size_t nl = s.find('\n');
+        out += sanitize(s.substr(0, nl));
+        if (nl == std::string_view::npos) break;
+        out += '\n';
+        s.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
 std::size_t display_width(std::string_view s) {
     const std::string clean = sanitize(s);
     std::size_t cols = 0;

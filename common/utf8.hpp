@@ -35,6 +35,9 @@ std::size_t display_width(std::string_view s);
 // and runs of combining marks are cut to a few per character. The result has no C0, C1 or bidi.
 std::string sanitize(std::string_view s);
 
+// sanitize() for each line of a multi-line message: the line breaks stay, everything else is as above.
+std::string sanitize_lines(std::string_view s);
+
 // Replaces invalid byte sequences with U+FFFD (for text a user typed or pasted).
 std::string repair(std::string_view s);
 

@@ -210,6 +210,7 @@ void dispatcher::leave(participant& p, std::string_view reason) {
 std::string dispatcher::welcome(const std::string& nick) const {
     const wire::out_json lim = {{"max_frame", lim_.max_frame},
                       {"max_text", lim_.max_text},
+                      {"max_lines", lim_.max_lines},
                       {"max_nick", lim_.max_nick},
                       {"max_room_name", lim_.max_room_name},
                       {"max_topic", lim_.max_topic},
@@ -224,7 +225,7 @@ std::string dispatcher::welcome(const std::string& nick) const {
                        {"instance", instance_},
                        {"default_room", default_room},
                        {"limits", lim},
-                       {"features", wire::out_json::array({"away"})}});
+                       {"features", wire::out_json::array({"away", "multiline"})}});
 }
 
 void dispatcher::on_hello(participant& p, const json& b) {

@@ -80,6 +80,7 @@ const std::vector<flag>& flags() {
         {"--max-frame", "BYTES", "longest line a client may send (default 16384)",
          count(&limits::max_frame, 256, "a size in bytes")},
         {"--max-text", "BYTES", "longest message text (default 4096)", count(&limits::max_text, 1, "a size in bytes")},
+        {"--max-lines", "N", "lines in one message, within --max-text (default 50)", count(&limits::max_lines, 1, "a line count")},
         {"--max-nick", "N", "longest nick (default 16)", count(&limits::max_nick, 1, "a length")},
         {"--max-room-name", "N", "longest room name after # (default 32)", count(&limits::max_room_name, 1, "a length")},
         {"--max-topic", "BYTES", "longest topic or quit reason (default 256)",

@@ -208,7 +208,17 @@ TEST_CASE("room, text and topic rules") {
     CHECK(check_text(std::string(4097, 'a'), lim)->code == "text_too_long");
     CHECK_FALSE(check_text(std::string(4096, 'a'), lim));
     CHECK(check_text("a\x1b[2J", lim)->code == "bad_text");
-    CHECK(check_text("a\nb", lim)->code == "bad_text");
+    // Feature multiline: line breaks are text, up to max_lines lines; a carriage return is not.
+    CHECK_FALSE(check_text("a\nb", lim));
+    CHECK(check_text("a\r\nb", lim)->code == "bad_text");
+    std::string fifty;
+    for (int i = 0; i < 50; ++i) fifty += (i ? "\n" : "") + std::to_string(i);
+    CHECK_FALSE(check_text(fifty, lim));
+    CHECK(check_text(fifty + "\n", lim)->code == "too_many_lines");
+    chat::limits two = lim;
+    two.max_lines = 2;
+    CHECK_FALSE(check_text("a\nb", two));
+    CHECK(check_text("a\nb\nc", two)->code == "too_many_lines");
     CHECK(check_text("a\xc2\x9b", lim)->code == "bad_text");
 
     CHECK_FALSE(check_topic("", lim));

@@ -287,12 +287,39 @@ TEST_CASE("say and me reach every member, sender included, with increasing ids; 
     a.error("text_too_long");
     fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "a\x1b[2Jb"}});
     a.error("bad_text");
-    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "line\nbreak"}});
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "line\rbreak"}});
     a.error("bad_text");
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", std::string(fx.lim.max_lines, '\n')}});
+    a.error("too_many_lines");
     fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", 5}});
     CHECK(a.error("bad_frame")["message"].get<std::string>().find("text") != std::string::npos);
     fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "x"}, {"action", "yes"}});
     a.error("bad_frame");
+    CHECK(b.count("message") == 0);
+}
+
+TEST_CASE("multiline: a say or pm of several lines is one message, relayed unchanged, one rate-limit token") {
+    chat::limits l;
+    l.rate = 1;
+    l.burst = 2;
+    l.max_lines = 3;
+    fixture fx(l);
+    fake_peer a, b;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    b.clear();
+    const std::string block = "first line\n  /quit is text here\nthird";
+    // The fast path and the JSON path read the same frame the same way.
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", block}});
+    CHECK(b.take("message")["text"] == block);
+    fx.send(a, {{"type", "pm"}, {"to", "bob"}, {"text", block}, {"action", false}, {"extra", 1}});
+    CHECK(b.take("pm")["text"] == block);
+    // Two frames used the burst of two: each block counted once, not once per line.
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", "x"}});
+    CHECK(a.error("rate_limited")["about"] == "say");
+    fx.now += std::chrono::seconds(5);
+    fx.send(a, {{"type", "say"}, {"room", "#lobby"}, {"text", block + "\nfourth"}});
+    CHECK(a.error("too_many_lines")["message"].get<std::string>().find("3 lines") != std::string::npos);
     CHECK(b.count("message") == 0);
 }
 
@@ -525,6 +552,8 @@ TEST_CASE("away: the reason shows in who, and a pm to an away user gets it back 
     json w = a.take("welcome");
     REQUIRE(w["features"].is_array());
     CHECK(std::find(w["features"].begin(), w["features"].end(), "away") != w["features"].end());
+    CHECK(std::find(w["features"].begin(), w["features"].end(), "multiline") != w["features"].end());
+    CHECK(w["limits"]["max_lines"] == 50);
     a.clear();
     fx.hello(b, "bob");
     fx.hello(c, "carol");

@@ -180,7 +180,7 @@ TEST_CASE("hostile fields: empty, oversized and control-laden text is refused; e
                {say_with_text("\"" + std::string(65, 'e') + "\""), "text_too_long", ""},
                {say_with_text("\"nul\\u0000byte\""), "bad_text", ""},
                {say_with_text("\"\\u001b[2J\\u001b]0;pwned\\u0007\""), "bad_text", ""},
-               {say_with_text("\"line1\\nline2\""), "bad_text", ""},
+               {say_with_text("\"line1\\r\\nline2\""), "bad_text", ""},
                {say_with_text("\"hi\\r<admin> give pw\""), "bad_text", ""},
                {say_with_text("\"back\\bspace\""), "bad_text", ""},
                {say_with_text("\"del\\u007f\""), "bad_text", ""},
