@@ -1,5 +1,6 @@
 #include "chat_options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -90,6 +91,14 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
             o.version = true;
         } else if (a == "--plain") {
             o.plain = true;
+        } else if (a == "--no-log") {
+            o.no_log = true;
+        } else if (a == "--config") {
+            if (!value(o.config_path)) return std::nullopt;
+            if (o.config_path.empty()) {
+                error = "--config needs a file name";
+                return std::nullopt;
+            }
         } else if (a == "--port" || a == "-p") {
             std::uint16_t p = 0;
             if (!value(v)) return std::nullopt;
@@ -139,10 +148,27 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
         error = "the nick is empty";
         return std::nullopt;
     }
-    if (!positional.empty() && !split_host(positional[0], o, error)) return std::nullopt;
-    if (port_flag) o.port = *port_flag;
+    if (!positional.empty()) {
+        if (!split_host(positional[0], o, error)) return std::nullopt;
+        o.port_given = positional[0].find("]:") != std::string::npos ||
+                       (positional[0].front() != '[' && std::count(positional[0].begin(), positional[0].end(), ':') == 1);
+    }
+    if (port_flag) {
+        o.port = *port_flag;
+        o.port_given = true;
+    }
     if (positional.size() == 2) o.nick = positional[1];
     return o;
+}
+
+void apply_config(options& o, const settings& s) {
+    // --list and --server ask the LAN: the file's host does not apply to them.
+    if (o.host.empty() && !o.list && o.server_name.empty() && !s.host.empty()) {
+        std::string ignored;
+        if (!split_host(s.host, o, ignored)) o.host = s.host;
+    }
+    if (!o.port_given && s.port != 0) o.port = s.port;
+    if (o.nick.empty()) o.nick = s.nick;
 }
 
 const char* usage_text() {
@@ -165,8 +191,12 @@ const char* usage_text() {
            "  --ping-idle SECS    ping the server after this much silence (default 60)\n"
            "  --ping-timeout SECS give up on the connection this long after a ping (default 30)\n"
            "  --backoff-max SECS  longest wait between reconnect attempts (default 30)\n"
+           "  --no-log            write no logs (default: $XDG_DATA_HOME/chat/logs/<server>/<room>.log)\n"
+           "  --config FILE       read settings from FILE instead of the config file below\n"
            "  --help, --version\n"
            "\n"
+           "The config file, $XDG_CONFIG_HOME/chat/config (~/.config/chat/config), can give the host,\n"
+           "nick, rooms, notifications and more (TOML; see docs/client.md); flags win over it.\n"
            "Inside, type /help for commands.\n";
 }
 

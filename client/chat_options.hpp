@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "settings.hpp"
+
 namespace chat::client {
 
 struct options {
@@ -20,14 +22,22 @@ struct options {
     bool plain = false;
     bool help = false;
     bool version = false;
+    bool no_log = false;          // --no-log
+    std::string config_path;      // --config FILE; empty: the default path
+    bool port_given = false;      // by --port or host:port, so the config file's port does not apply
     // Keep-alive: ping after this much silence, give up this long after the ping.
     std::chrono::milliseconds ping_idle{60'000};
     std::chrono::milliseconds ping_timeout{30'000};
     std::chrono::milliseconds backoff_max{30'000};
 };
 
-// Parses argv. On failure returns nullopt and sets `error` to one line for stderr.
+// Parses argv. On failure returns nullopt and sets `error` to one line for stderr. The host and the
+// nick may be left out (they are then empty) when the config file gives them: see apply_config.
 std::optional<options> parse_options(const std::vector<std::string>& args, std::string& error);
+
+// Fills what the command line left out from the config file's [server] section; the command line
+// wins. What neither gives stays empty (no host asks the LAN, no nick takes the login name).
+void apply_config(options& o, const settings& s);
 
 const char* usage_text();
 

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "protocol.hpp"
+#include "utf8.hpp"
 
 namespace chat::client {
 
@@ -14,6 +15,22 @@ std::string clock_text(std::int64_t utc_ms) {
     char buf[16];
     std::strftime(buf, sizeof buf, "%H:%M:%S", &local);
     return buf;
+}
+
+std::string clock_text(std::int64_t utc_ms, const std::string& format) {
+    const std::time_t secs = static_cast<std::time_t>(utc_ms / 1000);
+    std::tm local{};
+    localtime_r(&secs, &local);
+    char buf[128];
+    // The user's format: %n or %t would put a control character on screen, and an empty or too
+    // long result falls back to hours and minutes.
+    const std::size_t n = format.empty() ? 0 : std::strftime(buf, sizeof buf, format.c_str(), &local);
+    if (n == 0) return clock_text(utc_ms).substr(0, 5);
+    std::string out(buf, n);
+    for (char& c : out) {
+        if (c == '\n' || c == '\t') c = ' ';
+    }
+    return chat::utf8::sanitize(out);
 }
 
 namespace {

@@ -12,6 +12,8 @@ namespace chat::client {
 
 // "HH:MM:SS" in local time.
 std::string clock_text(std::int64_t utc_ms);
+// The time in the user's strftime `format` (look.timestamp), made safe to draw.
+std::string clock_text(std::int64_t utc_ms, const std::string& format);
 
 // The local calendar day of a time, as a number that changes when the day does (yyyymmdd).
 int day_key(std::int64_t utc_ms);

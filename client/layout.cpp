@@ -22,7 +22,7 @@ style nick_style(std::string_view nick) {
 
 std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
     std::vector<run> out;
-    out.push_back({clock_text(l.ts).substr(0, 5) + " ", style::dim});
+    out.push_back({clock_text(l.ts, m.cfg.timestamp) + " ", style::dim});
     const style text_style = l.self ? style::self : style::normal;
     switch (l.what) {
     case kind::message:

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config.hpp"
 #include "connection.hpp"
 #include "discover.hpp"
 #include "discover_pick.hpp"
@@ -119,14 +120,26 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "chat: %s\n%s", chat::utf8::sanitize(error).c_str(), usage_text());
         return 2;
     }
+    const std::string config_path = opts->config_path.empty() ? default_config_path() : opts->config_path;
     if (opts->help) {
         std::fputs(usage_text(), stdout);
+        std::printf("\nconfig file: %s\nlogs:        %s\n", chat::utf8::sanitize(config_path).c_str(),
+                    chat::utf8::sanitize(default_log_dir()).c_str());
         return 0;
     }
     if (opts->version) {
         std::printf("chat %s\n", CHAT_VERSION);
         return 0;
     }
+    // A broken config file is reported in one line, and chat starts with the defaults.
+    settings user;
+    std::string config_error;
+    if (!load_config(config_path, user, config_error)) {
+        config_error = chat::utf8::sanitize(config_error) + " (using the defaults)";
+        std::fprintf(stderr, "chat: %s\n", config_error.c_str());
+    }
+    apply_config(*opts, user);
+    if (opts->no_log) user.log = false;
     chat::limits lim;
     if (!opts->nick.empty()) {
         if (auto err = chat::check_nick(opts->nick, lim)) {
@@ -146,6 +159,8 @@ int main(int argc, char** argv) {
 
     model m;
     m.line_mode = plain;
+    m.cfg = user;
+    m.config_file = config_path;
     m.wanted_nick = opts->nick;
     m.address = (opts->host.find(':') != std::string::npos ? "[" + opts->host + "]" : opts->host) + ":" +
                 std::to_string(opts->port);
@@ -186,6 +201,12 @@ int main(int argc, char** argv) {
     }
     if (!plain) {
         for (const auto& n : notes) add_info(m, chat::utf8::sanitize(n));
+    if (!config_error.empty() && !plain) add_info(m, "config: " + config_error, chat_line::kind::error);
+    {
+        effects fx;
+        for (const auto& room : m.cfg.rooms) on_submit(m, "/join " + room, fx);
+        apply(fx, conn);
+    }
     }
     // An exception is a bug, but the terminal must still be given back: unwinding closes it.
     try {

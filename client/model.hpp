@@ -10,6 +10,7 @@
 
 #include "input_line.hpp"
 #include "limits.hpp"
+#include "settings.hpp"
 
 namespace chat::client {
 
@@ -124,6 +125,9 @@ struct model {
 
     bool line_mode = false;
     std::vector<printed_line> printed;  // line mode only: drained by the printer
+
+    settings cfg;                 // from the config file, changed by /set, /notify, /ignore
+    std::string config_file;      // where /ignore saves (empty: nowhere)
 };
 
 }  // namespace chat::client

@@ -102,3 +102,40 @@ TEST_CASE("options: no host asks the LAN, no nick takes the login name") {
     CHECK(ok({"--list"}).list);
     CHECK(ok({"-n", "bob", "h"}).nick == "bob");
 }
+
+TEST_CASE("options: the config file fills in what the command line leaves out, and never wins") {
+    chat::client::settings cfg;
+    auto o = ok({"host"});
+    chat::client::apply_config(o, cfg);
+    CHECK(o.nick.empty());  // neither says: the login name is taken later
+
+    cfg.host = "cfg.lan";
+    cfg.port = 7100;
+    cfg.nick = "fromfile";
+    o = ok({});
+    chat::client::apply_config(o, cfg);
+    CHECK(o.host == "cfg.lan");
+    CHECK(o.port == 7100);
+    CHECK(o.nick == "fromfile");
+    o = ok({"--list"});
+    chat::client::apply_config(o, cfg);
+    CHECK(o.host.empty());  // --list asks the LAN
+
+    o = ok({"other.lan", "bob"});
+    chat::client::apply_config(o, cfg);
+    CHECK(o.host == "other.lan");
+    CHECK(o.nick == "bob");
+    CHECK(o.port == 7100);  // no port said: the file's
+    o = ok({"other.lan:7200"});
+    chat::client::apply_config(o, cfg);
+    CHECK(o.port == 7200);
+    CHECK(o.nick == "fromfile");
+    o = ok({"--port", "7300", "--no-log", "--config", "/tmp/x"});
+    chat::client::apply_config(o, cfg);
+    CHECK(o.port == 7300);
+    CHECK(o.no_log);
+    CHECK(o.config_path == "/tmp/x");
+    o = ok({"fd00::20"});  // a bare IPv6 address names no port
+    chat::client::apply_config(o, cfg);
+    CHECK(o.port == 7100);
+}
