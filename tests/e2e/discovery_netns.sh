@@ -133,6 +133,15 @@ status=$?
 expect_screen bob "<six> over link-local"
 screen_of bob > "$WORK/bob.screen"
 
+# --- a chatd started with --no-announce is not found (and says so in its log).
+: > "$WORK/hidden.log"
+in_ns six "$CHATD" --no-announce --name hidden > "$WORK/hidden.log" 2>&1 &
+NS_PIDS+=($!)
+wait_until 10 "the hidden chatd started" grep -q "discovery: off (--no-announce)" "$WORK/hidden.log"
+in_ns b timeout 10 "$CHAT" --list > "$WORK/list2.out" 2>&1
+grep -q "hidden" "$WORK/list2.out" && fail "a --no-announce server was listed: $(cat "$WORK/list2.out")"
+[ "$(wc -l < "$WORK/list2.out")" = 2 ] || fail "the list changed with a --no-announce server: $(cat "$WORK/list2.out")"
+
 # --- off the bridge: nothing answers, and chat says so within 2 s instead of hanging.
 t0=$(ms_now)
 in_ns lone timeout 10 "$CHAT" --plain --nick nobody < /dev/null > "$WORK/lone.out" 2> "$WORK/lone.err"
