@@ -17,7 +17,8 @@ NAMESPACES=()
 NS_PIDS=()
 netns_cleanup() {
     local pid ns
-    for pid in "${NS_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    # A backgrounded in_ns is a subshell whose child is chatd: kill the children first, by parent pid.
+    for pid in "${NS_PIDS[@]}"; do pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
 }
 trap 'st=$?; netns_cleanup; (exit $st); cleanup' EXIT
