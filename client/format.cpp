@@ -97,8 +97,13 @@ std::string plain_body(const printed_line& p) {
 }
 
 std::string plain_text(const printed_line& p) {
-    if (p.line.what == chat_line::kind::error) return plain_body(p);
-    return clock_text(p.line.ts) + " " + plain_body(p);
+    std::string out = p.line.what == chat_line::kind::error ? plain_body(p) : clock_text(p.line.ts) + " " + plain_body(p);
+    // A multi-line message prints one line per line; those after the first start with "  | ", which
+    // no other printed line does (they start with a time or "error:"), so a script can join them.
+    for (std::size_t at = out.find('\n'); at != std::string::npos; at = out.find('\n', at + 1)) {
+        out.insert(at + 1, continuation_prefix);
+    }
+    return out;
 }
 
 }  // namespace chat::client

@@ -27,6 +27,9 @@ int nick_colour(std::string_view nick, int slots);
 std::string plain_body(const printed_line& p);
 
 // plain_body with the local time in front, or "error: ..." for errors.
+// Starts each line after the first of a multi-line message in line mode.
+inline constexpr const char* continuation_prefix = "  | ";
+
 std::string plain_text(const printed_line& p);
 
 }  // namespace chat::client

@@ -11,6 +11,13 @@ std::string text_of(const json& body, const char* key) {
     return chat::utf8::sanitize(out);
 }
 
+std::string lines_of(const json& body, const char* key) {
+    wire_error err;
+    std::string out;
+    if (!optional_string(body, key, out, err)) return {};
+    return chat::utf8::sanitize_lines(out);
+}
+
 std::int64_t int_of(const json& body, const char* key) {
     wire_error err;
     std::optional<std::int64_t> out;

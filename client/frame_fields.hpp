@@ -11,6 +11,8 @@
 namespace chat::client {
 
 std::string text_of(const json& body, const char* key);
+// Message text: like text_of, but its line breaks (feature multiline) stay.
+std::string lines_of(const json& body, const char* key);
 std::int64_t int_of(const json& body, const char* key);
 bool bool_of(const json& body, const char* key);
 // A server timestamp, or now when it is missing or outside years 1970-9999.

@@ -32,6 +32,27 @@ void input_line::insert_utf8(std::string_view bytes) {
     while (i < bytes.size()) insert(chat::utf8::decode(bytes, i));
 }
 
+void input_line::insert_text(std::string_view bytes) {
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        const char32_t cp = chat::utf8::decode(bytes, i);
+        if (cp == U'\n') {
+            edited();
+            text_.insert(text_.begin() + static_cast<std::ptrdiff_t>(cursor_), cp);
+            ++cursor_;
+        } else {
+            insert(cp);
+        }
+    }
+}
+
+void input_line::clear() {
+    edited();
+    text_.clear();
+    cursor_ = 0;
+    first_ = 0;
+}
+
 void input_line::left() {
     edited();
     // Skip back over zero-width marks so the cursor lands on a character that shows.

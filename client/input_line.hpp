@@ -17,6 +17,9 @@ public:
     void insert(char32_t cp);
     // Inserts typed or pasted bytes; invalid UTF-8 is repaired, never refused.
     void insert_utf8(std::string_view bytes);
+    // Inserts text that may hold line breaks (a paste put back): they stay, shown as a mark.
+    void insert_text(std::string_view bytes);
+    void clear();
 
     void left();
     void right();

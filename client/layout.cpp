@@ -100,44 +100,82 @@ std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
         return n;
     };
     for (const auto& r : in) {
-        std::string_view text = r.text;
-        while (!text.empty()) {
-            // The next word with the spaces before it.
-            std::size_t end = text.find_first_not_of(' ');
-            if (end == std::string_view::npos) end = text.size();
-            end = text.find(' ', end);
-            if (end == std::string_view::npos) end = text.size();
-            std::string_view word = text.substr(0, end);
-            text.remove_prefix(end);
-            const int w = cols_of(word);
-            if (col + w > width && col > indent) {
-                const std::size_t lead = word.find_first_not_of(' ');
-                std::string_view bare = lead == std::string_view::npos ? std::string_view() : word.substr(lead);
-                if (cols_of(bare) <= width - indent) {
-                    new_row();
-                    word = bare;
+        // A line break in a multi-line message starts a row of its own, under the same indent, so the
+        // block reads under one time stamp and nick.
+        std::string_view all = r.text;
+        for (bool first_part = true;; first_part = false) {
+            const std::size_t nl = all.find('\n');
+            std::string_view text = all.substr(0, nl);
+            if (!first_part) new_row();
+            while (!text.empty()) {
+                // The next word with the spaces before it.
+                std::size_t end = text.find_first_not_of(' ');
+                if (end == std::string_view::npos) end = text.size();
+                end = text.find(' ', end);
+                if (end == std::string_view::npos) end = text.size();
+                std::string_view word = text.substr(0, end);
+                text.remove_prefix(end);
+                const int w = cols_of(word);
+                if (col + w > width && col > indent) {
+                    const std::size_t lead = word.find_first_not_of(' ');
+                    std::string_view bare = lead == std::string_view::npos ? std::string_view() : word.substr(lead);
+                    if (cols_of(bare) <= width - indent) {
+                        new_row();
+                        word = bare;
+                    }
                 }
-            }
-            // Place the word, cutting it where rows end.
-            std::string cur;
-            std::size_t i = 0;
-            while (i < word.size()) {
-                const std::size_t start = i;
-                const char32_t cp = chat::utf8::decode(word, i);
-                int cw = chat::utf8::width(cp);
-                if (cw < 0) cw = 1;
-                if (col + cw > width && col > indent) {
-                    if (!cur.empty()) rows.back().push_back({cur, r.look});
-                    cur.clear();
-                    new_row();
+                // Place the word, cutting it where rows end.
+                std::string cur;
+                std::size_t i = 0;
+                while (i < word.size()) {
+                    const std::size_t start = i;
+                    const char32_t cp = chat::utf8::decode(word, i);
+                    int cw = chat::utf8::width(cp);
+                    if (cw < 0) cw = 1;
+                    if (col + cw > width && col > indent) {
+                        if (!cur.empty()) rows.back().push_back({cur, r.look});
+                        cur.clear();
+                        new_row();
+                    }
+                    cur.append(word, start, i - start);
+                    col += cw;
                 }
-                cur.append(word, start, i - start);
-                col += cw;
+                if (!cur.empty()) rows.back().push_back({cur, r.look});
             }
-            if (!cur.empty()) rows.back().push_back({cur, r.look});
+            if (nl == std::string_view::npos) break;
+            all.remove_prefix(nl + 1);
         }
     }
     return rows;
+}
+
+std::vector<row> paste_rows(const model& m, int width) {
+    std::vector<row> out;
+    const paste_offer& p = m.paste;
+    if (!p.active) return out;
+    auto add = [&](std::vector<run> r, int indent) {
+        for (auto& one : wrap(r, width, indent)) out.push_back(std::move(one));
+    };
+    const std::size_t kib = (p.text.size() + 1023) / 1024;
+    std::string head = "paste: " + std::to_string(p.lines) + (p.lines == 1 ? " line, " : " lines, ") + std::to_string(kib) + " KiB. ";
+    if (p.parts.size() <= 1) {
+        head += "Enter sends it as one message";
+    } else {
+        head += "Too long for one message (the server takes " + std::to_string(m.lim.max_lines) + " lines, " +
+                std::to_string(m.lim.max_text) + " bytes): Enter sends it in " + std::to_string(p.parts.size()) + " parts";
+    }
+    head += "; Esc puts it back in the input line.";
+    add({{p.note + head, style::status_hl}}, 2);
+    std::string_view rest = p.text;
+    for (std::size_t shown = 0; shown < paste_ask_lines && !rest.empty(); ++shown) {
+        const std::size_t nl = rest.find('\n');
+        add({{"  | " + chat::utf8::sanitize(rest.substr(0, nl)), style::pending}}, 4);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+    if (p.lines > paste_ask_lines) {
+        add({{"  ... " + std::to_string(p.lines - paste_ask_lines) + " more lines", style::pending}}, 0);
+    }
+    return out;
 }
 
 std::string history_separator(std::size_t count) {

@@ -55,6 +55,10 @@ struct status_bar {
 };
 status_bar status_line(const model& m, int width);
 
+// The offer shown for a paste waiting for Enter or Esc: what it is, how it will go out, and its
+// first lines.
+std::vector<row> paste_rows(const model& m, int width);
+
 // The separator drawn under history replayed on joining, for a run of `count` history lines.
 std::string history_separator(std::size_t count);
 

@@ -52,7 +52,9 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
         }
         pollfd fds[3] = {{0, POLLIN, 0}, {q.wake_fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}};
         // Asleep until a key, an event or a signal; a timeout only while something counts down.
-        const int timeout = more ? 0 : tick_interval(m);
+        int timeout = more ? 0 : tick_interval(m);
+        // A paste whose end marker is late is given up on in time, without another key.
+        if (const int paste = t.paste_wait_ms(); paste >= 0 && (timeout < 0 || paste < timeout)) timeout = paste;
         const int n = ::poll(fds, 3, timeout);
         if (n < 0) continue;
         if ((fds[2].revents & POLLIN) != 0) {

@@ -68,6 +68,18 @@ struct pending_line {
     std::string text;
 };
 
+// A multi-line paste waiting for the user's answer: Enter sends it, Esc puts it back in the input line.
+struct paste_offer {
+    bool active = false;
+    std::string text;                 // lines joined by '\n'
+    std::size_t lines = 0;
+    std::vector<std::string> parts;   // the messages it goes out as: one unless the server's limits split it
+    std::string note;                 // said with it (a paste with no end marker, left-out controls)
+};
+
+// Pastes of more lines than this are shown and confirmed before they are sent.
+inline constexpr std::size_t paste_ask_lines = 5;
+
 // A line added to a window, kept in order for line mode to print.
 struct printed_line {
     std::string window;
@@ -108,7 +120,9 @@ struct model {
     std::int64_t (*clock)() = nullptr;
 
     input_line input;
+    paste_offer paste;
     chat::limits lim;             // from welcome.limits
+    bool multiline = false;       // welcome.features has "multiline": a paste can be one message
     std::size_t max_lines = 5000; // per window
     std::size_t max_window_bytes = 4 * 1024 * 1024;  // per window, so 4 KiB lines cannot add up to gigabytes
     std::size_t max_windows = 64; // a flood of private messages from new nicks opens no more

@@ -88,6 +88,19 @@ char32_t read_utf8(int lead) {
     return i == bytes.size() ? cp : chat::utf8::replacement;
 }
 
+// Bracketed paste (xterm mode 2004): the terminal marks a paste with these, so its lines are
+// neither typed keys nor commands. Turned off again on every way out, suspend included.
+constexpr const char* paste_on = "\x1b[?2004h";
+constexpr const char* paste_off = "\x1b[?2004l";
+constexpr const char* paste_end = "\x1b[201~";
+constexpr auto paste_timeout = std::chrono::milliseconds(1000);  // no byte for this long: the end marker is lost
+constexpr std::size_t max_paste = 1024 * 1024;
+
+void bracketed_paste(bool on) {
+    std::fputs(on ? paste_on : paste_off, stdout);
+    std::fflush(stdout);
+}
+
 // Reads the rest of a CSI/SS3 sequence that ncurses passed through and maps the common keys.
 void decode_sequence(char32_t intro, key& k) {
     using t = key::type;
@@ -112,6 +125,9 @@ void decode_sequence(char32_t intro, key& k) {
         {"[H", t::home, 0},   {"OH", t::home, 0},    {"[1~", t::home, 0},   {"[7~", t::home, 0},
         {"[F", t::end, 0},    {"OF", t::end, 0},     {"[4~", t::end, 0},    {"[8~", t::end, 0},
         {"[3~", t::del, 0},   {"[5~", t::page_up, 0}, {"[6~", t::page_down, 0},
+        {"[200~", t::paste, 0},
+        {"[1;5F", t::scroll_end, 0}, {"[1;3F", t::scroll_end, 0}, {"[4;5~", t::scroll_end, 0}, {"[4;3~", t::scroll_end, 0},
+        {"[1;5H", t::home, 0}, {"[1;3H", t::home, 0},
         {"OP", t::function, 1}, {"OQ", t::function, 2}, {"OR", t::function, 3}, {"OS", t::function, 4},
     };
     for (const auto& e : table) {
@@ -136,17 +152,20 @@ bool terminal::open() {
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     init_colours();
+    bracketed_paste(true);
     return true;
 }
 
 void terminal::close() {
     if (!open_) return;
     open_ = false;
+    bracketed_paste(false);
     endwin();
 }
 
 void terminal::suspend() {
     if (!open_) return;
+    bracketed_paste(false);
     endwin();
     std::fflush(stdout);
     // Raw mode turns Ctrl-Z into a key, so the stop is raised here, with the default action, as
@@ -161,6 +180,7 @@ void terminal::suspend() {
     resize();  // the window may have changed size while we were stopped
     clear_all();
     ::refresh();
+    bracketed_paste(true);
 }
 
 void terminal::resize() {
@@ -215,8 +235,53 @@ void terminal::place_cursor(int y, int x) {
 
 void terminal::refresh() { ::refresh(); }
 
+int terminal::paste_wait_ms() const {
+    if (!in_paste_) return -1;
+    const auto left = paste_last_ + paste_timeout - std::chrono::steady_clock::now();
+    return static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
+}
+
+// Gathers a paste's bytes up to its end marker. Without one (a terminal that lost it, irssi #942)
+// the paste ends after a second of silence with what arrived, said as such; past the cap the rest
+// is read and left out, and that is said too.
+bool terminal::continue_paste(key& k) {
+    for (;;) {
+        const int ch = getch();
+        if (ch == ERR) {
+            if (std::chrono::steady_clock::now() - paste_last_ < paste_timeout) return false;
+            k = key{};
+            k.what = key::type::paste;
+            k.cut_short = true;
+            break;
+        }
+        paste_last_ = std::chrono::steady_clock::now();
+        if (ch >= KEY_MIN) {
+            if (ch == KEY_ENTER) paste_ += '\r';
+            continue;  // a key code ncurses made of pasted bytes: not text
+        }
+        if (paste_.size() < max_paste + 8) {
+            paste_ += static_cast<char>(ch);
+        } else {
+            paste_full_ = true;
+        }
+        if (paste_.ends_with(paste_end)) {
+            paste_.resize(paste_.size() - std::string_view(paste_end).size());
+            k = key{};
+            k.what = key::type::paste;
+            k.cut_short = paste_full_;
+            break;
+        }
+    }
+    k.text = std::move(paste_);
+    paste_.clear();
+    in_paste_ = false;
+    paste_full_ = false;
+    return true;
+}
+
 bool terminal::read_key(key& k) {
     using t = key::type;
+    if (in_paste_) return continue_paste(k);
     // Bytes, not get_wch: get_wch silently drops invalid UTF-8, and typed bytes must be repaired
     // to U+FFFD instead, so the user sees what happened.
     const int ch = getch();
@@ -240,6 +305,10 @@ bool terminal::read_key(key& k) {
             if (ch >= KEY_F(1) && ch <= KEY_F(12)) {
                 k.what = t::function;
                 k.cp = static_cast<char32_t>(ch - KEY_F0);
+            } else if (const char* name = keyname(ch); name != nullptr) {
+                // Modified keys have no fixed codes: terminfo names them (Ctrl-End is kEND5).
+                const std::string_view n = name;
+                if (n == "kEND5" || n == "kEND3" || n == "kEND7") k.what = t::scroll_end;
             }
             break;
         }
@@ -265,12 +334,21 @@ bool terminal::read_key(key& k) {
         if (next != ERR && next != 0x1B && next < 0x80) {
             if (next == '[' || next == 'O') {
                 decode_sequence(static_cast<char32_t>(next), k);
+                if (k.what == t::paste) {
+                    in_paste_ = true;
+                    paste_.clear();
+                    paste_last_ = std::chrono::steady_clock::now();
+                    if (!continue_paste(k)) k = key{};  // an unfinished paste is no key yet
+                    return true;
+                }
             } else {
                 k.what = t::alt;
                 k.cp = static_cast<char32_t>(next);
             }
         } else if (next != ERR) {
             ungetch(next);
+        } else {
+            k.what = t::escape;
         }
     } else if (c < 0x20) {
         k.what = t::ctrl;

@@ -2,6 +2,8 @@
 // given to draw has been sanitised already; it still clips to the screen and never trusts widths.
 #pragma once
 
+#include <chrono>
+#include <string>
 #include <string_view>
 
 #include "keys.hpp"
@@ -47,8 +49,18 @@ public:
     // Reads one key without waiting; false when none is waiting.
     bool read_key(key& k);
 
+    // While a bracketed paste is coming in: milliseconds until it is given up on (its end marker
+    // never came), for the poll timeout; -1 when no paste is open.
+    int paste_wait_ms() const;
+
 private:
     bool open_ = false;
+    // A bracketed paste being read: it may span several reads.
+    bool in_paste_ = false;
+    bool paste_full_ = false;
+    std::string paste_;
+    std::chrono::steady_clock::time_point paste_last_{};
+    bool continue_paste(key& k);
 };
 
 }  // namespace chat::client

@@ -31,6 +31,21 @@ void flush_pending(model& m, effects& fx);
 // A typed line or command. False when a message was refused (the reason is shown): the input line
 // keeps it. Commands with a mistake are answered with an error and true.
 bool on_submit(model& m, std::string_view line, effects& fx);
+// Sends a message (text may hold line breaks) or keeps it pending; false if refused (said on screen).
+bool send_message(model& m, effects& fx, const std::string& target, bool query, const std::string& text, bool action);
+
+// Pastes (update_paste.cpp). The messages `text` goes out as within the server's limits
+// (max_lines lines, max_text bytes each), split at line breaks and, for a longer line, at a character.
+std::vector<std::string> split_message(std::string_view text, const chat::limits& lim);
+// A bracketed paste arrived: one line is typed in; a few lines go to the input line as one message;
+// more, or more than one message holds, become an offer shown before sending.
+void on_paste(model& m, std::string_view raw, bool cut_short);
+void offer_paste(model& m, std::string text, std::string note);
+// Enter on a line holding line breaks: one message, or an offer to send it in parts.
+bool send_text(model& m, effects& fx, const std::string& text);
+// A key while an offer is shown; true if it was the offer's (Enter sends, Esc puts it back).
+bool on_paste_key(model& m, const key& k, effects& fx);
+
 // Once a second while lines are pending: sends a few more without tripping the rate limit.
 void on_tick(model& m, effects& fx);
 

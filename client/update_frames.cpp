@@ -129,7 +129,7 @@ void on_message(model& m, const json& body) {
     l.what = l.action ? kind::action : kind::message;
     l.ts = ts_of(body);
     l.from = text_of(body, "from");
-    l.text = text_of(body, "text");
+    l.text = lines_of(body, "text");
     l.history = bool_of(body, "history") && !missed;
     l.self = same_nick(l.from, m.nick);
     add_line(m, w, std::move(l));
@@ -141,7 +141,7 @@ void on_pm(model& m, const json& body) {
     l.ts = ts_of(body);
     l.from = text_of(body, "from");
     l.to = text_of(body, "to");
-    l.text = text_of(body, "text");
+    l.text = lines_of(body, "text");
     l.action = bool_of(body, "action");
     l.self = same_nick(l.from, m.nick);
     const std::string peer = l.self ? l.to : l.from;

@@ -60,7 +60,7 @@ bool send_or_keep(model& m, effects& fx, const std::string& target, bool query, 
         return false;
     }
     pending_line p{m.next_local_id++, target, query, action, text};
-    chat_line l = make_line(kind::pending, chat::utf8::sanitize(text));
+    chat_line l = make_line(kind::pending, chat::utf8::sanitize_lines(text));
     l.from = m.nick;
     l.self = true;
     l.action = action;
@@ -116,8 +116,14 @@ void do_win(model& m, const std::string& target) {
 
 }  // namespace
 
+bool send_message(model& m, effects& fx, const std::string& target, bool query, const std::string& text, bool action) {
+    return send_or_keep(m, fx, target, query, text, action);
+}
+
 bool on_submit(model& m, std::string_view typed, effects& fx) {
     const std::string line = chat::utf8::repair(typed);
+    // Several lines (a paste put back in the input line) are one message, never commands.
+    if (line.find('\n') != std::string::npos) return send_text(m, fx, line);
     const command c = parse_command(line);
     using k = command::kind;
     const bool online = m.state == conn_state::online;

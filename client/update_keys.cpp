@@ -14,7 +14,16 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
     // A page less two rows, so the rows at the edge stay in view for context.
     const long page = static_cast<long>(page_rows > 2 ? page_rows - 2 : 1);
     const int height = static_cast<int>(page_rows);
+    if (on_paste_key(m, k, fx)) return false;
     switch (k.what) {
+    case t::paste:
+        on_paste(m, k.text, k.cut_short);
+        break;
+    case t::escape:
+        break;
+    case t::scroll_end:
+        scroll_to_end(current_window(m));
+        break;
     case t::character:
         in.insert(k.cp);
         break;
@@ -30,7 +39,11 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
     case t::left: in.left(); break;
     case t::right: in.right(); break;
     case t::home: in.home(); break;
-    case t::end: in.end(); break;
+    case t::end:
+        // End at the end of the input line goes on to the newest line of the conversation.
+        if (in.cursor() == in.text().size()) scroll_to_end(current_window(m));
+        in.end();
+        break;
     case t::up: in.history_up(); break;
     case t::down: in.history_down(); break;
     case t::page_up: scroll_by(m, page, page_cols, height); break;

@@ -40,7 +40,12 @@ void on_welcome(model& m, const json& body, effects& fx) {
         if (auto v = int_of(*lim, "max_frame"); v > 0) m.lim.max_frame = static_cast<std::size_t>(v);
         if (auto v = int_of(*lim, "burst"); v > 0) m.lim.burst = static_cast<double>(v);
         if (auto v = int_of(*lim, "rate"); v >= 0) m.lim.rate = static_cast<double>(v);
+        if (auto v = int_of(*lim, "max_lines"); v > 0) m.lim.max_lines = static_cast<std::size_t>(v);
     }
+    // A server without feature multiline takes one line per message: a paste goes out line by line.
+    const auto features = list_of(body, "features");
+    m.multiline = std::find(features.begin(), features.end(), "multiline") != features.end();
+    if (!m.multiline) m.lim.max_lines = 1;
     if (!m.ever_welcomed) {
         m.ever_welcomed = true;
         return;

@@ -84,7 +84,8 @@ void draw_input(model& m, terminal& t, int y, int width) {
     const std::size_t first = m.input.fit(static_cast<std::size_t>(room));
     const auto& text = m.input.text();
     std::string visible;
-    for (std::size_t i = first; i < text.size(); ++i) chat::utf8::append(visible, text[i]);
+    // A line break (a paste put back) shows as a mark; it is sent as a break.
+    for (std::size_t i = first; i < text.size(); ++i) chat::utf8::append(visible, text[i] == U'\n' ? U'\u21b5' : text[i]);
     t.put(y, x, visible, style::normal, room);
     std::size_t cursor_col = 0;
     for (std::size_t i = first; i < m.input.cursor(); ++i) cursor_col += input_line::columns(text[i]);
@@ -105,7 +106,12 @@ void draw(model& m, terminal& t) {
     }
     if (height >= 4) {
         draw_title(m, t, width);
-        draw_pane(m, t, 1, height - 3, width);
+        // A paste waiting for an answer takes the bottom of the pane, next to the input line.
+        auto offer = paste_rows(m, width);
+        const int pane = height - 3;
+        const int offer_rows = std::min(static_cast<int>(offer.size()), pane);
+        draw_pane(m, t, 1, pane - offer_rows, width);
+        for (int i = 0; i < offer_rows; ++i) draw_row(t, 1 + pane - offer_rows + i, offer[static_cast<std::size_t>(i)], width);
         draw_status(m, t, height - 2, width);
     } else if (height >= 2) {
         draw_status(m, t, height - 2, width);

@@ -531,7 +531,7 @@ TEST_CASE("model: PgUp and PgDn move by screen rows, not by messages") {
     effects fx;
     bool redraw = false;
     // A pane of 12 rows pages by 10 rows: part of the way through the third line from the end.
-    on_key(m, key{key::type::page_up, 0}, 12, 30, fx, redraw);
+    on_key(m, key{key::type::page_up, 0, {}, false}, 12, 30, fx, redraw);
     CHECK(w.scroll == 10 / per_line);
     CHECK(w.scroll_cut == 10 % per_line);
     CHECK(lines_below(w) == 10 / per_line + (10 % per_line > 0 ? 1 : 0));
@@ -539,11 +539,11 @@ TEST_CASE("model: PgUp and PgDn move by screen rows, not by messages") {
     feed(m, msg(21, "#lobby", "bob", "new"));
     CHECK(w.scroll == 10 / per_line + 1);
     CHECK(w.scroll_cut == 10 % per_line);
-    on_key(m, key{key::type::page_down, 0}, 12, 30, fx, redraw);
+    on_key(m, key{key::type::page_down, 0, {}, false}, 12, 30, fx, redraw);
     CHECK(lines_below(w) == 1);  // the one new line is 1 row, under the 10 rows paged back
     CHECK(w.scroll == 1);
     CHECK(w.scroll_cut == 0);
-    on_key(m, key{key::type::page_down, 0}, 12, 30, fx, redraw);
+    on_key(m, key{key::type::page_down, 0, {}, false}, 12, 30, fx, redraw);
     CHECK(lines_below(w) == 0);
 }
 
@@ -554,7 +554,7 @@ TEST_CASE("model: keys edit, switch windows, scroll, and quit") {
     bool redraw = false;
     auto press = [&](key::type t, char32_t cp = 0) {
         fx = effects{};
-        return on_key(m, key{t, cp}, 20, 80, fx, redraw);
+        return on_key(m, key{t, cp, {}, false}, 20, 80, fx, redraw);
     };
     press(key::type::alt, U'2');
     CHECK(current_window(m).name == "#rust");
@@ -674,4 +674,38 @@ TEST_CASE("model: a timestamp past year 9999 or before 1970 is replaced by now")
     }
     // And the day key of any timestamp is computed without overflow.
     CHECK(day_key(std::numeric_limits<std::int64_t>::max() / 2) / 10000 <= 9999);
+}
+
+TEST_CASE("paste: split within the server's limits, one message on a multiline server, shown as a block") {
+    chat::limits lim;
+    lim.max_lines = 2;
+    lim.max_text = 10;
+    const auto parts = split_message("a\nb\nc\n0123456789abc", lim);
+    REQUIRE(parts.size() == 4);
+    CHECK(parts[0] == "a\nb");
+    CHECK(parts[1] == "c");
+    CHECK(parts[2] == "0123456789");
+    CHECK(parts[3] == "abc");
+
+    model m = online();
+    m.multiline = true;
+    m.lim.max_lines = 50;
+    // Seven pasted lines, one a command: an offer, then one say frame holding all of them.
+    on_paste(m, "one\r/quit\rthree\rfour\rfive\rsix\rseven\r", false);
+    REQUIRE(m.paste.active);
+    CHECK(m.paste.lines == 7);
+    effects fx;
+    bool redraw = false;
+    CHECK_FALSE(on_key(m, key{key::type::enter, 0, {}, false}, 20, 80, fx, redraw));
+    CHECK_FALSE(m.quit_requested);
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#lobby"}, {"text", "one\n/quit\nthree\nfour\nfive\nsix\nseven"}, {"action", false}}));
+    // The echo draws as a block under one nick, and line mode marks the continuation lines.
+    feed(m, msg(9, "#lobby", "bob", "first\\nsecond"));
+    const auto rows = line_rows(m, current_window(m), current_window(m).lines.size() - 1, 80, 0);
+    REQUIRE(rows.size() >= 2);
+    CHECK(row_width(rows[rows.size() - 1]) > 0);
+    printed_line p{"#lobby", false, current_window(m).lines.back()};
+    const std::string plain = plain_text(p);
+    CHECK(plain.find("<bob> first\n  | second") != std::string::npos);
 }
