@@ -80,6 +80,11 @@ command parse_command(std::string_view line) {
     }
     if (name == "topic") {
         command c = make(k::topic, {}, std::string(rest));
+        // An empty topic clears it on the server; "/topic" alone only asks what it is.
+        if (rest == "-clear") {
+            c.text.clear();
+            c.has_text = true;
+        }
         return c;
     }
     if (name == "nick") {
@@ -100,7 +105,10 @@ command parse_command(std::string_view line) {
     }
     if (name == "help" || name == "h" || name == "?") return make(k::help);
     if (name == "quit" || name == "exit" || name == "bye") return make(k::quit, {}, std::string(rest));
-    if (name == "clear") return make(k::clear);
+    if (name == "clear") {
+        if (!rest.empty()) return error("usage: /clear (it empties the current window and takes nothing after it)");
+        return make(k::clear);
+    }
     if (name == "reconnect") return make(k::reconnect);
     return error("unknown command /" + name + " (try /help)");
 }
@@ -113,7 +121,7 @@ const char* help_text() {
            "/switch #room|nick   go to a window; /win N goes to window N\n"
            "/msg nick text       send a private message; /query nick opens a window for it\n"
            "/me action           send an action, shown as '* nick action'\n"
-           "/topic [text]        show the room's topic, or set it\n"
+           "/topic [text]        show the room's topic, or set it; /topic -clear clears it\n"
            "/who [#room]         list the members of a room\n"
            "/rooms               list all rooms with member counts and topics\n"
            "/nick new            change your nick\n"

@@ -237,7 +237,9 @@ std::vector<run> status_left(const model& m, bool address, bool all_windows, boo
     out.push_back({" " + m.nick + (address ? " @ " + m.address : ""), style::status});
     const bool room_shown = !m.windows.empty() && !cw.query;
     if (room_shown) {
-        const std::string count = cw.joining ? "joining" : !cw.joined ? "not joined" : std::to_string(cw.members.size());
+        // Offline the member list is from before the drop: no count rather than a stale one.
+        const std::string count = cw.joining ? "joining" : !cw.joined ? "not joined"
+                                  : m.state != conn_state::online ? "offline" : std::to_string(cw.members.size());
         out.push_back({" | " + cw.name + " (" + count + ")", style::status});
     }
     if (m.windows.size() > 1) {

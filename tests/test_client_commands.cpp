@@ -93,3 +93,15 @@ TEST_CASE("commands: /reconnect and /clear take no arguments") {
     CHECK(parse_command("/reconnect").what == command::kind::reconnect);
     CHECK(parse_command("/clear").what == command::kind::clear);
 }
+
+TEST_CASE("commands: /topic -clear sets an empty topic; /clear takes no argument") {
+    command c = parse_command("/topic -clear");
+    CHECK(c.what == command::kind::topic);
+    CHECK(c.has_text);
+    CHECK(c.text.empty());
+    CHECK_FALSE(parse_command("/topic").has_text);
+    CHECK(parse_command("/clear").what == command::kind::clear);
+    c = parse_command("/clear junk");
+    CHECK(c.what == command::kind::error);
+    CHECK(c.text.find("usage: /clear") != std::string::npos);
+}

@@ -709,3 +709,18 @@ TEST_CASE("paste: split within the server's limits, one message on a multiline s
     const std::string plain = plain_text(p);
     CHECK(plain.find("<bob> first\n  | second") != std::string::npos);
 }
+
+TEST_CASE("model: /topic -clear sends an empty topic; offline the status bar shows no stale member count") {
+    model m = online();
+    auto fx = type(m, "/topic -clear");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "topic"}, {"room", "#lobby"}, {"topic", ""}}));
+    auto bar_text = [&] {
+        std::string s;
+        for (const auto& r : status_line(m, 100).left) s += r.text;
+        return s;
+    };
+    CHECK(bar_text().find("#lobby (2)") != std::string::npos);
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    CHECK(bar_text().find("#lobby (offline)") != std::string::npos);
+}
