@@ -19,6 +19,8 @@ for bin in "$chatd" "$chat" "$bench"; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/client-idle.XXXXXX")
+# No user config, and the client's logs (on by default) inside the work dir.
+export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data"
 sock="client-idle-$$"
 chatd_pid=""
 bench_pid=""

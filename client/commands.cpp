@@ -110,6 +110,21 @@ command parse_command(std::string_view line) {
         return make(k::clear);
     }
     if (name == "reconnect") return make(k::reconnect);
+    if (name == "set") return make(k::set, std::string(arg), std::string(after));
+    if (name == "notify") {
+        if (!after.empty()) return error("usage: /notify [off|private|mention|all]");
+        return make(k::notify, std::string(arg));
+    }
+    if (name == "away") return make(k::away, {}, std::string(rest));
+    if (name == "back") return make(k::back);
+    if (name == "ignore") {
+        if (!after.empty()) return error("usage: /ignore <nick> (one nick at a time)");
+        return make(k::ignore, std::string(arg));
+    }
+    if (name == "unignore") {
+        if (arg.empty() || !after.empty()) return error("usage: /unignore <nick>");
+        return make(k::unignore, std::string(arg));
+    }
     return error("unknown command /" + name + " (try /help)");
 }
 
@@ -127,13 +142,17 @@ const char* help_text() {
            "/nick new            change your nick\n"
            "/clear               empty the current window\n"
            "/reconnect           while disconnected, try again now instead of waiting\n"
+           "/away [reason]       mark yourself away (others see it in /who); /back, or /away alone, ends it\n"
+           "/ignore [nick]       hide a nick's messages (saved in the config file); /unignore nick\n"
+           "/notify [level]      bell and desktop notifications: off, private, mention or all\n"
+           "/set [key [value]]   show the settings, one of them, or change it for this run\n"
            "/quit [reason]       leave (also Ctrl-C, or Ctrl-D on an empty line)\n"
            "//text               send a line that starts with '/'\n"
            "keys:\n"
            "Alt-1..9, Ctrl-N/P   switch windows\n"
            "PgUp / PgDn          scroll back / forward\n"
            "Up / Down            lines typed before\n"
-           "Tab                  complete a nick\n"
+           "Tab                  complete a command, a #room or a nick (again: the next one)\n"
            "Ctrl-W / Ctrl-U      erase a word / to the start of the line\n"
            "Ctrl-Z               suspend; 'fg' in the shell comes back\n"
            "Ctrl-L               redraw the screen";

@@ -24,6 +24,12 @@ struct command {
         quit,     // /quit [reason]
         clear,    // /clear: empty the current window
         reconnect,  // /reconnect: while disconnected, try again now
+        set,      // /set [key [value]]: show or change a setting
+        notify,   // /notify [off|private|mention|all]
+        away,     // /away [reason]: without one, back
+        back,     // /back
+        ignore,   // /ignore [nick]: without one, lists
+        unignore, // /unignore nick
         error,    // could not be parsed; `text` says why
     };
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "chat_log.hpp"
 #include "protocol.hpp"
 #include "signals.hpp"
 
@@ -34,6 +35,7 @@ bool drain_events(model& m, event_queue& q, connection& conn, std::size_t max, b
         apply(fx, conn);
         if (ev.what == net_event::kind::closed) closed = true;
     }
+    write_logs(m);
     return closed;
 }
 

@@ -140,7 +140,18 @@ std::string to_utf8(std::u32string_view s) {
 
 }  // namespace
 
-bool input_line::complete(const std::vector<std::string>& names) {
+std::string input_line::completion_word(bool& at_start) const {
+    if (completion_.active) {
+        at_start = completion_.start == 0;
+        return to_utf8(completion_.prefix);
+    }
+    std::size_t start = cursor_;
+    while (start > 0 && !is_space(text_[start - 1])) --start;
+    at_start = start == 0;
+    return to_utf8(text_.substr(start, cursor_ - start));
+}
+
+bool input_line::complete(const std::vector<std::string>& names, bool ordered, std::u32string_view first_tail) {
     if (!completion_.active) {
         std::size_t start = cursor_;
         while (start > 0 && !is_space(text_[start - 1])) --start;
@@ -157,10 +168,10 @@ bool input_line::complete(const std::vector<std::string>& names) {
         completion_.active = false;
         return false;
     }
-    std::sort(matches.begin(), matches.end());
+    if (!ordered) std::sort(matches.begin(), matches.end());
     const std::u32string& pick = matches[completion_.next % matches.size()];
     ++completion_.next;
-    const std::u32string tail = completion_.start == 0 ? U": " : U" ";
+    const std::u32string tail = completion_.start == 0 ? std::u32string(first_tail) : U" ";
     text_.replace(completion_.start, cursor_ - completion_.start, pick + tail);
     cursor_ = completion_.start + pick.size() + tail.size();
     return true;

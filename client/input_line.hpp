@@ -33,8 +33,13 @@ public:
     void history_down();
 
     // Tab: completes the word before the cursor from `names` (case-insensitive prefix); pressed
-    // again, cycles to the next match. At the start of the line a ": " follows the name.
-    bool complete(const std::vector<std::string>& names);
+    // again, cycles to the next match. At the start of the line `first_tail` follows the name (": "
+    // after a nick, " " after a command), elsewhere a space. `ordered`: offer them in the order
+    // given (most recently active first) instead of alphabetically.
+    bool complete(const std::vector<std::string>& names, bool ordered = false, std::u32string_view first_tail = U": ");
+    // The word before the cursor that Tab would complete (the one being cycled, while cycling), and
+    // whether it starts the line.
+    std::string completion_word(bool& at_start) const;
 
     // Takes the line as UTF-8, records it in the history and clears the line.
     std::string submit();

@@ -4,6 +4,7 @@
 
 #include "clock.hpp"
 #include "format.hpp"
+#include "notify.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
@@ -69,7 +70,7 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
         out.push_back({"  (not sent)", style::unsent});
         break;
     }
-    if (l.what == kind::message && !l.self && mentions(l.text, m.nick) && !l.history) {
+    if (l.what == kind::message && !l.self && is_mention(m, l) && !l.history) {
         out.back().look = style::highlight;
     }
     // Replayed history is old news: dimmed, so live talk stands out below it.
@@ -211,6 +212,17 @@ int hanging_indent(const std::vector<run>& p, const chat_line& l, int width) {
 
 namespace {
 
+style activity_style(activity a) {
+    switch (a) {
+    case activity::none: return style::status;
+    case activity::notice: return style::act_notice;
+    case activity::message: return style::act_message;
+    case activity::private_msg: return style::act_private;
+    case activity::mention: return style::act_mention;
+    }
+    return style::status;
+}
+
 std::string state_text(const model& m) {
     switch (m.state) {
     case conn_state::connecting: return "connecting";
@@ -234,7 +246,7 @@ int runs_width(const std::vector<run>& runs) {
 std::vector<run> status_left(const model& m, bool address, bool all_windows, bool long_words) {
     std::vector<run> out;
     const window& cw = current_window(m);
-    out.push_back({" " + m.nick + (address ? " @ " + m.address : ""), style::status});
+    out.push_back({" " + m.nick + (m.away.empty() ? "" : " (away)") + (address ? " @ " + m.address : ""), style::status});
     const bool room_shown = !m.windows.empty() && !cw.query;
     if (room_shown) {
         // Offline the member list is from before the drop: no count rather than a stale one.
@@ -258,12 +270,14 @@ std::vector<run> status_left(const model& m, bool address, bool all_windows, boo
             if (w.unread > 0) label += "(" + std::to_string(w.unread) + (w.mentioned ? "!" : "") + ")";
             // The current window is bracketed; windows that named us or hold private lines light up.
             label = i == m.current ? " [" + label + "]" : " " + label;
-            out.push_back({label, i != m.current && w.mentioned ? style::status_hl : style::status});
+            out.push_back({label, i != m.current ? activity_style(w.act) : style::status});
         }
         if (left_out > 0) out.push_back({" +" + std::to_string(left_out), style::status});
     }
     if (const std::size_t n = lines_below(cw); n > 0) {
         out.push_back({" | " + std::to_string(n) + (long_words ? " more below, PgDn" : " below"), style::status_hl});
+        // Something named us down there while we read back.
+        if (cw.mention_below) out.push_back({" (you were named!)", style::act_mention});
     }
     if (!m.pending.empty()) {
         out.push_back({" | " + std::to_string(m.pending.size()) + " pending", style::status_hl});

@@ -19,6 +19,7 @@
 #include "windows.hpp"
 #include "event_queue.hpp"
 #include "model.hpp"
+#include "notify.hpp"
 #include "chat_options.hpp"
 #include "plain.hpp"
 #include "protocol.hpp"
@@ -38,7 +39,7 @@ constexpr std::size_t batch_size = 512;  // events handled between two looks at 
 // Runs the full-screen UI until the user quits or a stop signal; returns the exit status.
 int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
     terminal t;
-    if (!t.open()) {
+    if (!t.open(m.cfg.theme)) {
         std::fprintf(stderr, "chat: cannot use this terminal; try --plain\n");
         return 1;
     }
@@ -49,6 +50,12 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
         if (dirty) {
             draw(m, t);
             dirty = false;
+            // After the screen is drawn, so the bell and notifications come with what caused them.
+            if (!m.alerts.empty()) {
+                const std::string out = take_alerts(m, std::getenv("TMUX") != nullptr);
+                // Best effort: a terminal that takes no more now loses a bell, not a message.
+                [[maybe_unused]] const auto n = ::write(STDOUT_FILENO, out.data(), out.size());
+            }
         }
         pollfd fds[3] = {{0, POLLIN, 0}, {q.wake_fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}};
         // Asleep until a key, an event or a signal; a timeout only while something counts down.

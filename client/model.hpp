@@ -38,6 +38,15 @@ struct chat_line {
     std::uint64_t seq = 0;       // position in its window, for the "new" marker
 };
 
+// What a window holds that was not seen yet, for the status bar (weechat's hotlist levels).
+enum class activity { none, notice, message, private_msg, mention };
+
+// A notification waiting for the UI thread to ring the bell or send it to the terminal.
+struct alert {
+    std::string title;
+    std::string body;
+};
+
 // A room, or a private conversation with one nick.
 struct window {
     std::string name;             // "#room" or the peer's nick
@@ -51,6 +60,8 @@ struct window {
     std::string topic;
     std::size_t unread = 0;
     bool mentioned = false;       // an unread line names us
+    activity act = activity::none;  // the most important unseen line
+    bool mention_below = false;   // a line naming us arrived while scrolled back
     std::uint64_t next_seq = 1;
     std::uint64_t first_unread = 0;  // seq of the oldest unread line
     std::uint64_t marker = 0;     // seq of the line a "new" marker is drawn above (0: none)
@@ -142,6 +153,11 @@ struct model {
 
     settings cfg;                 // from the config file, changed by /set, /notify, /ignore
     std::string config_file;      // where /ignore saves (empty: nowhere)
+    std::vector<std::string> features;  // welcome.features of the server we talk to
+    std::string away;             // our away reason, as the server confirmed it; empty: present
+    std::vector<alert> alerts;    // full screen only: drained by the UI after drawing
+    std::size_t alerts_more = 0;  // alerts past the cap since the last drain, announced as one
+    std::vector<printed_line> to_log;  // lines for the logs on disk: drained after each batch
 };
 
 }  // namespace chat::client

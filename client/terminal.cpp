@@ -30,6 +30,10 @@ attr_t attrs_of(style s) {
     case style::title: return bar;
     case style::status: return bar;
     case style::status_hl: return bar | A_BOLD;
+    case style::act_notice: return bar;
+    case style::act_message: return bar | A_BOLD;
+    case style::act_private: return bar | A_BOLD;
+    case style::act_mention: return bar | A_BOLD;
     case style::self: return A_BOLD;
     case style::pending: return A_DIM;
     case style::unsent: return A_BOLD;
@@ -38,13 +42,14 @@ attr_t attrs_of(style s) {
     }
 }
 
-void init_colours() {
-    if (!has_colors()) return;
+void init_colours(std::string_view theme) {
+    if (!has_colors() || theme == "mono") return;
     colours = true;
     start_color();
     use_default_colors();
-    const short bar_bg = COLORS >= 256 ? 236 : COLOR_BLUE;
-    const short bar_fg = COLORS >= 256 ? 252 : COLOR_WHITE;
+    const bool light = theme == "light";
+    const short bar_bg = COLORS >= 256 ? (light ? 252 : 236) : (light ? COLOR_WHITE : COLOR_BLUE);
+    const short bar_fg = COLORS >= 256 ? (light ? 236 : 252) : (light ? COLOR_BLACK : COLOR_WHITE);
     auto pair = [](style s, short fg, short bg) { init_pair(static_cast<short>(pair_of(s)), fg, bg); };
     pair(style::normal, -1, -1);
     pair(style::dim, COLORS >= 256 ? 244 : -1, -1);
@@ -59,6 +64,12 @@ void init_colours() {
     pair(style::pending, COLORS >= 256 ? 244 : -1, -1);
     pair(style::unsent, COLOR_RED, -1);
     pair(style::highlight, COLOR_YELLOW, -1);
+    // The status bar's windows by level, as weechat's hotlist: joins grey, talk white, private
+    // green, a mention yellow.
+    pair(style::act_notice, COLORS >= 256 ? 245 : COLOR_CYAN, bar_bg);
+    pair(style::act_message, COLORS >= 256 ? 255 : COLOR_WHITE, bar_bg);
+    pair(style::act_private, COLORS >= 256 ? 120 : COLOR_GREEN, bar_bg);
+    pair(style::act_mention, COLORS >= 256 ? 226 : COLOR_YELLOW, bar_bg);
     // Nick colours that read well on dark and light backgrounds; red stays for errors.
     const short basic[nick_styles] = {COLOR_GREEN, COLOR_YELLOW, COLOR_BLUE, COLOR_MAGENTA,
                                       COLOR_CYAN, COLOR_GREEN, COLOR_YELLOW, COLOR_CYAN};
@@ -141,7 +152,7 @@ void decode_sequence(char32_t intro, key& k) {
 
 }  // namespace
 
-bool terminal::open() {
+bool terminal::open(std::string_view theme) {
     if (open_) return true;
     if (newterm(nullptr, stdout, stdin) == nullptr) return false;
     open_ = true;
@@ -151,7 +162,7 @@ bool terminal::open() {
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
-    init_colours();
+    init_colours(theme);
     bracketed_paste(true);
     return true;
 }

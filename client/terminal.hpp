@@ -24,7 +24,8 @@ public:
     static bool usable();
 
     // Takes over the screen (ncursesw, raw keys, no echo). False if the terminal cannot be used.
-    bool open();
+    // `theme` is look.theme: "dark", "light" (bars and dim text for a light background) or "mono".
+    bool open(std::string_view theme = "dark");
     // Gives the screen back; safe to call on every exit path and more than once.
     void close();
     bool is_open() const { return open_; }

@@ -5,9 +5,11 @@
 #include <optional>
 
 #include "frame_fields.hpp"
+#include "notify.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
 #include "update_session.hpp"
+#include "user_commands.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
 
@@ -132,6 +134,7 @@ void on_message(model& m, const json& body) {
     l.text = lines_of(body, "text");
     l.history = bool_of(body, "history") && !missed;
     l.self = same_nick(l.from, m.nick);
+    if (!l.self && is_ignored(m, l.from)) return;  // /ignore
     add_line(m, w, std::move(l));
 }
 
@@ -144,6 +147,7 @@ void on_pm(model& m, const json& body) {
     l.text = lines_of(body, "text");
     l.action = bool_of(body, "action");
     l.self = same_nick(l.from, m.nick);
+    if (!l.self && is_ignored(m, l.from)) return;  // /ignore: not shown, no window opened
     const std::string peer = l.self ? l.to : l.from;
     if (peer.empty()) return;
     if (!find_window(m, peer) && m.windows.size() >= m.max_windows) {
@@ -276,7 +280,7 @@ void on_who(model& m, const json& body) {
     auto members = list_of(body, "members");
     sort_nicks(members);
     std::string text = room + " (" + std::to_string(members.size()) + "):";
-    for (const auto& n : members) text += " " + n;
+    for (const auto& n : members) text += " " + n + away_note(body, n);
     if (auto i = find_window(m, room)) m.windows[*i].members = members;
     add_info(m, text);
 }
@@ -333,6 +337,7 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "topic") on_topic(m, b);
     else if (f.type == "rooms") on_rooms(m, b);
     else if (f.type == "who") on_who(m, b);
+    else if (f.type == "away") on_away_frame(m, b);
     else if (f.type == "error") on_error(m, b, fx);
     else if (f.type == "shutdown") {
         const std::string msg = text_of(b, "message");

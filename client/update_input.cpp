@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
+#include "user_commands.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
 
@@ -253,6 +254,14 @@ bool on_submit(model& m, std::string_view typed, effects& fx) {
         current_window(m).lines.clear();
         current_window(m).bytes = 0;
         scroll_to_end(current_window(m));
+        return true;
+    case k::set:
+    case k::notify:
+    case k::away:
+    case k::back:
+    case k::ignore:
+    case k::unignore:
+        on_user_command(m, c, fx);
         return true;
     }
     return true;

@@ -1,4 +1,5 @@
 // The part of update that handles key presses: editing the input line, scrolling, switching windows.
+#include "completion.hpp"
 #include "layout.hpp"
 #include "update.hpp"
 
@@ -48,15 +49,10 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
     case t::down: in.history_down(); break;
     case t::page_up: scroll_by(m, page, page_cols, height); break;
     case t::page_down: scroll_by(m, -page, page_cols, height); break;
-    case t::tab: {
-        // Nick completion from the window's members (or the conversation's peer), others first.
-        const window& w = current_window(m);
-        std::vector<std::string> names = w.members;
-        if (w.query) names.push_back(w.name);
-        std::erase_if(names, [&](const std::string& n) { return n == m.nick; });
-        in.complete(names);
+    case t::tab:
+        // Commands, #rooms and nicks (the most recently active first); again: the next one.
+        complete_input(m);
         break;
-    }
     case t::function:
         if (k.cp >= 1 && k.cp <= 12) switch_to(m, k.cp - 1);
         break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "notify.hpp"
 #include "protocol.hpp"
 
 namespace chat::client {
@@ -41,6 +42,7 @@ void mark_read(window& w) {
     w.marker = w.unread > 0 ? w.first_unread : 0;
     w.unread = 0;
     w.mentioned = false;
+    w.act = activity::none;
 }
 
 chat_line make_line(chat_line::kind k, std::string text) {
@@ -76,8 +78,9 @@ void add_line(model& m, window& w, chat_line line, bool print) {
     if (!is_current && talk && !line.history && !line.self) {
         if (w.unread == 0) w.first_unread = line.seq;
         ++w.unread;
-        if (w.query || mentions(line.text, m.nick)) w.mentioned = true;
+        if (w.query || is_mention(m, line)) w.mentioned = true;
     }
+    note_line(m, w, line, is_current, print);
     // A window scrolled up keeps showing the same lines while new ones arrive below.
     if (w.scroll > 0 || w.scroll_cut > 0) ++w.scroll;
     if (m.line_mode && print) m.printed.push_back(printed_line{w.name, w.query, line});
@@ -128,6 +131,7 @@ bool switch_to_name(model& m, std::string_view name) {
 void scroll_to_end(window& w) {
     w.scroll = 0;
     w.scroll_cut = 0;
+    w.mention_below = false;
 }
 
 }  // namespace chat::client

@@ -9,6 +9,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/chat-e2e.XXXXXX")
 TMUX_SOCKET="chat-e2e-$$"
 CHATD_PID=""
 BACKGROUND_PIDS=()  # other processes a script starts; killed on exit
+# The clients' config and logs stay inside the test: no user's config file changes what a test
+# sees, and no test writes logs into a real home.
+export XDG_CONFIG_HOME="$WORK/xdg-config" XDG_DATA_HOME="$WORK/xdg-data"
 
 tmx() { tmux -L "$TMUX_SOCKET" -f /dev/null "$@"; }
 
