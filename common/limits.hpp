@@ -10,6 +10,9 @@ namespace chat {
 inline constexpr int protocol_version = 1;
 inline constexpr std::uint16_t default_port = 7667;
 inline constexpr const char* default_room = "#lobby";
+// Messages one `history` answer carries at most, and results one `search` answer carries at most.
+inline constexpr std::size_t max_history_page = 100;
+inline constexpr std::size_t max_search_results = 50;
 
 // What one client keeps of lines typed or piped while offline or faster than the rate limit: all
 // of them, in order, up to this many bytes of text; past it the input is refused, never dropped.

@@ -49,8 +49,16 @@ std::string random_instance() {
     return out;
 }
 
-dispatcher::dispatcher(const limits& lim, std::string instance)
-    : lim_(lim), registry_(lim_), instance_(instance.empty() ? random_instance() : std::move(instance)) {}
+dispatcher::dispatcher(const limits& lim, std::string instance, std::unique_ptr<store> st)
+    : lim_(lim), store_(st ? std::move(st) : make_memory_store(lim.history)), registry_(lim_) {
+    instance_ = store_->instance();
+    if (instance_.empty()) {
+        instance_ = instance.empty() ? random_instance() : std::move(instance);
+        store_->set_instance(instance_);
+    }
+    next_id_ = store_->last_id();
+    restore(registry_.lobby());
+}
 
 void dispatcher::on_line(participant& p, std::string_view line, clock::time_point now) {
     if (p.chat().gone) return;
@@ -99,6 +107,10 @@ void dispatcher::handle(participant& p, const frame& f, clock::time_point now) {
         if (take_token(p, now, t)) on_topic(p, b);
     } else if (t == "away") {
         if (take_token(p, now, t)) on_away(p, b);
+    } else if (t == "history") {
+        if (take_token(p, now, t)) on_history(p, b);
+    } else if (t == "search") {
+        if (take_token(p, now, t)) on_search(p, b);
     } else if (t == "rooms") {
         on_rooms(p);
     } else if (t == "who") {
@@ -217,7 +229,9 @@ std::string dispatcher::welcome(const std::string& nick) const {
                       {"max_rooms_per_client", lim_.max_rooms_per_client},
                       {"history", lim_.history},
                       {"rate", number(lim_.rate)},
-                      {"burst", number(lim_.burst)}};
+                      {"burst", number(lim_.burst)},
+                      {"history_page", max_history_page},
+                      {"search_results", max_search_results}};
     return wire::encode(wire::out_json{{"type", "welcome"},
                        {"version", protocol_version},
                        {"nick", nick},
@@ -225,7 +239,8 @@ std::string dispatcher::welcome(const std::string& nick) const {
                        {"instance", instance_},
                        {"default_room", default_room},
                        {"limits", lim},
-                       {"features", wire::out_json::array({"away", "multiline"})}});
+                       {"features", wire::out_json::array({"away", "multiline", "history_pages", "search"})},
+                       {"store", store_->state()}});
 }
 
 void dispatcher::on_hello(participant& p, const json& b) {
@@ -268,7 +283,10 @@ void dispatcher::say(participant& p, std::string_view room_name, std::string_vie
     }
     if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "say", false, r->name());
     const std::uint64_t id = ++next_id_;
-    const line_ptr line = share(wire::message(id, r->name(), p.chat().nick, now_ms(), text, action));
+    const std::int64_t ts = now_ms();
+    // In the store before anyone is sent it: the turn's commit comes before any output is written.
+    store_->append({id, r->name(), p.chat().nick, {}, ts, std::string(text), action});
+    const line_ptr line = share(wire::message(id, r->name(), p.chat().nick, ts, text, action));
     broadcast(*r, line);
     r->remember(id, line);
 }
@@ -290,8 +308,10 @@ void dispatcher::pm(participant& p, std::string_view to, std::string_view text, 
         return refuse(p, {"no_such_nick", "nobody is called " + wire::shown(to)}, "pm", false, {}, wire::shown(to));
     }
     if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
-    const line_ptr line =
-        share(wire::pm(++next_id_, p.chat().nick, target->chat().nick, now_ms(), text, action));
+    const std::uint64_t id = ++next_id_;
+    const std::int64_t ts = now_ms();
+    store_->append({id, {}, p.chat().nick, target->chat().nick, ts, std::string(text), action});
+    const line_ptr line = share(wire::pm(id, p.chat().nick, target->chat().nick, ts, text, action));
     target->deliver(line);
     if (target != &p) p.deliver(line);
     if (!target->chat().away.empty() && target != &p) tell_away(p, *target);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@
 #include "participant.hpp"
 #include "protocol.hpp"
 #include "registry.hpp"
+#include "store.hpp"
 
 namespace chat {
 
@@ -19,8 +21,9 @@ class dispatcher {
 public:
     using clock = std::chrono::steady_clock;
 
-    // `instance` identifies this server run in welcome (random hex when empty).
-    explicit dispatcher(const limits& lim, std::string instance = {});
+    // `instance` identifies this server in welcome: the store's when it keeps one, else this one
+    // (random hex when empty). Without a store, messages are kept in memory (make_memory_store).
+    explicit dispatcher(const limits& lim, std::string instance = {}, std::unique_ptr<store> st = {});
 
     // One line from `p` (without '\n'): decoded, checked, handled. Refusals the protocol marks as
     // "not speaking the protocol" count as strikes; max_errors in a row closes the peer.
@@ -34,12 +37,18 @@ public:
     // from inside participant::deliver.
     void leave(participant& p, std::string_view reason);
 
+    // The end of a loop turn, before any output is written: the turn's messages are made durable.
+    void end_turn() { store_->commit(); }
+    // Background store work in a small step (pruning, retries); true when more is waiting.
+    bool store_tick(std::int64_t now_ms) { return store_->tick(now_ms); }
+
     // The server is stopping: leaving peers no longer cause quit notices.
     void begin_shutdown() { shutting_down_ = true; }
 
     const std::string& instance() const { return instance_; }
     const registry& state() const { return registry_; }
     const limits& bounds() const { return lim_; }
+    const store& messages() const { return *store_; }
     std::uint64_t last_id() const { return next_id_; }
 
 private:
@@ -61,7 +70,13 @@ private:
     // A pm reached `target`: if it is away, the sender `p` hears the reason, once per absence.
     void tell_away(participant& p, participant& target);
     void on_quit(participant& p, const json& body);
+    void on_history(participant& p, const json& body);
+    void on_search(participant& p, const json& body);
 
+    // The room called `name`, made from what the store remembers of it (spelling, topic, recent
+    // messages); the caller has checked the name and the room limit.
+    room* open_room(const std::string& name);
+    void restore(room& r);
     void join(participant& p, room& r, std::int64_t since);
     void send_history(participant& p, const room& r, std::int64_t since);
     // Takes a token from p's bucket; false (and the refusal sent) when the bucket is empty.
@@ -78,6 +93,7 @@ private:
     std::string welcome(const std::string& nick) const;
 
     const limits lim_;
+    std::unique_ptr<store> store_;
     registry registry_;
     std::string instance_;
     std::uint64_t next_id_ = 0;

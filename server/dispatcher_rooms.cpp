@@ -35,7 +35,8 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
                                                 {"room", r.name()},
                                                 {"topic", r.topic()},
                                                 {"members", std::move(members)},
-                                                {"history", replay}})));
+                                                {"history", replay},
+                                                {"store", store_->state()}})));
     send_history(p, r, since);
 }
 
@@ -64,7 +65,7 @@ void dispatcher::on_join(participant& p, const json& b, const char* about) {
             if (registry_.room_count() >= lim_.max_rooms) {
                 return refuse(p, {"room_limit", "the server cannot hold more rooms"}, about, false, *name);
             }
-            r = registry_.create_room(*name);
+            r = open_room(*name);
         }
     }
     join(p, *r, since.value_or(-1));
@@ -101,6 +102,7 @@ void dispatcher::on_topic(participant& p, const json& b) {
     if (setting) {
         if (auto bad = check_topic(topic, lim_)) return refuse(p, *bad, "topic", false, r->name());
         r->set_topic(std::move(topic), p.chat().nick, now_ms());
+        store_->set_topic({r->name(), r->topic(), r->topic_by(), r->topic_ts()});
     }
     const line_ptr line = share(wire::encode(wire::out_json{{"type", "topic"},
                                             {"room", r->name()},

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include <asio.hpp>
@@ -96,14 +97,19 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
 
+    // A file-size limit (RLIMIT_FSIZE) must show as a failing write the store reports, not kill chatd.
+    std::signal(SIGXFSZ, SIG_IGN);
+
     asio::io_context io(1);
-    chat::server srv(io, *parsed.value);
+    std::optional<chat::server> srv_holder;
     try {
-        srv.start();
-    } catch (const std::system_error& e) {
+        srv_holder.emplace(io, *parsed.value);
+        srv_holder->start();
+    } catch (const std::exception& e) {
         std::fprintf(stderr, "chatd: %s\n", e.what());
         return 1;
     }
+    chat::server& srv = *srv_holder;
     for (const auto& ep : srv.endpoints()) {
         std::printf("listening on %s\n", chat::to_string(ep).c_str());
     }

@@ -139,6 +139,44 @@ const std::vector<flag>& flags() {
              o.discovery_port = static_cast<std::uint16_t>(*n);
              return std::nullopt;
          }},
+        {"--state-dir", "DIR", "where the message store lives (default $XDG_STATE_HOME/chatd, ~/.local/state/chatd)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             if (v.empty()) return "expects a directory";
+             o.state_dir = v;
+             return std::nullopt;
+         }},
+        {"--no-store", nullptr, "keep messages in memory only, as --history says; nothing is written to disk",
+         [](options& o, std::string_view) -> std::optional<std::string> {
+             o.store = false;
+             return std::nullopt;
+         }},
+        {"--synchronous", "MODE", "normal (default: a power loss may cost the last commits) or full (fsync each)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             if (v != "normal" && v != "full") return "expects normal or full";
+             o.full_sync = v == "full";
+             return std::nullopt;
+         }},
+        {"--retain-days", "N", "stored messages older than N days are deleted; 0 = kept (default 0)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto n = to_count(v);
+             if (!n || *n > 100'000) return "expects a number of days (0 to 100000)";
+             o.retain_days = static_cast<std::int64_t>(*n);
+             return std::nullopt;
+         }},
+        {"--retain-messages", "N", "stored messages kept per room and conversation; 0 = all (default 0)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto n = to_count(v);
+             if (!n || *n > (1ull << 40)) return "expects a message count";
+             o.retain_messages = static_cast<std::size_t>(*n);
+             return std::nullopt;
+         }},
+        {"--store-max-mb", "N", "the store's size bound; the oldest messages go first; 0 = none (default 0)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto n = to_count(v);
+             if (!n || *n > (1ull << 30)) return "expects a size in MiB";
+             o.store_max_bytes = static_cast<std::uint64_t>(*n) << 20;
+             return std::nullopt;
+         }},
         {"--quiet", nullptr, "no per-connection log lines",
          [](options& o, std::string_view) -> std::optional<std::string> {
              o.quiet = true;
@@ -170,6 +208,7 @@ std::string usage() {
 parsed_options parse_options(int argc, const char* const* argv) {
     parsed_options r;
     options o;
+    o.store = true;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {

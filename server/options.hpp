@@ -19,6 +19,14 @@ struct options {
     bool announce = true;            // answer discovery queries and publish over DNS-SD
     std::string name;                // announced name; empty: the host name
     std::uint16_t discovery_port = 7667;  // UDP
+    // The message store. The struct's default is memory-only (in-process tests); chatd's command
+    // line defaults to the disk store in $XDG_STATE_HOME/chatd.
+    bool store = false;
+    std::string state_dir;           // empty: default_state_dir()
+    bool full_sync = false;          // --synchronous full
+    std::int64_t retain_days = 0;
+    std::size_t retain_messages = 0;
+    std::uint64_t store_max_bytes = 0;
 };
 
 // The outcome of parsing argv: options to run with, or text to print and a status to exit with

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include "refusal.hpp"
+#include "store_sqlite.hpp"
 #include "transport_tcp.hpp"
 #include "wire.hpp"
 
@@ -45,14 +46,32 @@ asio::ip::address host_of(const asio::ip::tcp::endpoint& ep) {
     return a;
 }
 
+// The store the options ask for: the disk one (which logs its own faults), or memory only.
+std::unique_ptr<store> make_store(const options& o, const logger& log) {
+    if (!o.store) return make_memory_store(o.lim.history);
+    sqlite_settings s;
+    s.dir = o.state_dir.empty() ? default_state_dir() : o.state_dir;
+    s.full_sync = o.full_sync;
+    s.retain_days = o.retain_days;
+    s.retain_messages = o.retain_messages;
+    s.max_bytes = o.store_max_bytes;
+    s.per_room = o.lim.history;
+    store_refused refused;
+    auto st = open_sqlite_store(s, [&log](const std::string& line) { log.info(line); }, refused);
+    if (!st) throw std::runtime_error(refused.message);
+    return st;
+}
+
 }  // namespace
 
 server::server(asio::io_context& io, options opts)
     : io_(io),
       opts_(std::move(opts)),
       log_(opts_.quiet, opts_.log),
-      chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, startup_note_), opts_.lim)),
-      grace_timer_(io) {}
+      chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, startup_note_), opts_.lim), {},
+            make_store(opts_, log_)),
+      grace_timer_(io),
+      store_timer_(io) {}
 
 server::~server() {
     for (auto& l : listeners_) l->stop();
@@ -90,6 +109,17 @@ void server::start() {
         }
     }
     for (auto& l : listeners_) l->start();
+    arm_store_timer(std::chrono::milliseconds(1000));
+}
+
+void server::arm_store_timer(std::chrono::milliseconds after) {
+    store_timer_.expires_after(after);
+    store_timer_.async_wait([this](const asio::error_code& ec) {
+        if (ec || finished_) return;
+        const bool more = chat_.store_tick(now_ms());
+        // Pruning goes on in small steps while there is more, with other work in between.
+        arm_store_timer(std::chrono::milliseconds(more ? 10 : 1000));
+    });
 }
 
 void server::log_startup_notes() const {
@@ -196,6 +226,8 @@ void server::finish() {
     if (finished_) return;
     finished_ = true;
     grace_timer_.cancel();
+    store_timer_.cancel();
+    chat_.end_turn();
     log_.info("stopped");
     // Always later, never inside stop(): the caller may not be ready for it yet.
     if (done_) asio::post(io_, std::move(done_));

@@ -32,6 +32,7 @@ public:
     };
 
     // Everything runs on `io` from one thread. max_clients is clamped to the open-file limit here.
+    // Opens the message store; throws std::runtime_error when another chatd holds its directory.
     server(asio::io_context& io, options opts);
     ~server();
     server(const server&) = delete;
@@ -64,6 +65,8 @@ private:
     void on_closed(session& s, const std::string& ip);
     void finish();
     asio::awaitable<void> grace();
+    // Store upkeep (pruning, retrying a failed disk) in small steps between other work.
+    void arm_store_timer(std::chrono::milliseconds after);
 
     asio::io_context& io_;
     options opts_;
@@ -74,6 +77,7 @@ private:
     std::unordered_map<session*, std::shared_ptr<session>> sessions_;
     std::map<std::string, std::size_t> per_ip_;
     asio::steady_timer grace_timer_;
+    asio::steady_timer store_timer_;
     std::function<void()> done_;
     counters stats_;
     // Shared with refusals, which may outlive the server in coroutine frames.

@@ -226,6 +226,8 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
 }
 
 std::size_t session::write_now(std::size_t& attempted, asio::error_code& ec) {
+    // Nothing leaves before the turn's messages are in the store (a no-op when nothing is pending).
+    chat_.end_turn();
     // Every queued line in one gathered write: a system call per few lines is what a fan-out costs most.
     std::vector<iovec>& iov = write_iov();
     iov.clear();

@@ -23,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 
 : > "$work/chatd.out"   # exists before the first read, whenever the child opens it
-"$chatd" --bind 127.0.0.1 --port 0 --rate 0 --sendq 16777216 --max-clients 200 --max-per-ip 200 --quiet \
+"$chatd" --bind 127.0.0.1 --port 0 --state-dir "$work/state" --rate 0 --sendq 16777216 --max-clients 200 --max-per-ip 200 --quiet \
     > "$work/chatd.out" 2>&1 &
 pid=$!
 

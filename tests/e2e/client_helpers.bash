@@ -6,6 +6,8 @@ BUILD=${1:?usage: $0 <build-dir>}
 CHATD="$BUILD/server/chatd"
 CHAT="$BUILD/client/chat"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/chat-e2e.XXXXXX")
+# chatd keeps its message store in $XDG_STATE_HOME/chatd: never the real home's.
+export XDG_STATE_HOME="$WORK/state"
 TMUX_SOCKET="chat-e2e-$$"
 CHATD_PID=""
 BACKGROUND_PIDS=()  # other processes a script starts; killed on exit

@@ -100,6 +100,7 @@ struct spawn_options {
     int stdout_fd = -1;           // becomes the child's stdout when set
     int stderr_fd = -1;           // becomes the child's stderr when set
     std::optional<rlim_t> nofile;  // RLIMIT_NOFILE (soft and hard) set in the child before exec
+    std::optional<rlim_t> fsize;   // RLIMIT_FSIZE (soft and hard): a disk that fills up
 };
 
 // Any program run by fork/exec; the destructor SIGKILLs and reaps it if it is still around.
@@ -122,12 +123,15 @@ public:
         args.push_back(nullptr);
         rlimit nofile{};
         if (opts.nofile) nofile = {*opts.nofile, *opts.nofile};
+        rlimit fsize{};
+        if (opts.fsize) fsize = {*opts.fsize, RLIM_INFINITY};
         const pid_t pid = ::fork();
         if (pid < 0) return false;
         if (pid == 0) {
             if (opts.stdout_fd >= 0) ::dup2(opts.stdout_fd, STDOUT_FILENO);
             if (opts.stderr_fd >= 0) ::dup2(opts.stderr_fd, STDERR_FILENO);
             if (opts.nofile && ::setrlimit(RLIMIT_NOFILE, &nofile) != 0) ::_exit(126);
+            if (opts.fsize && ::setrlimit(RLIMIT_FSIZE, &fsize) != 0) ::_exit(126);
             ::execv(args[0], args.data());
             ::_exit(127);
         }
@@ -199,6 +203,8 @@ public:
         REQUIRE_MESSAGE(::pipe2(fds, O_CLOEXEC) == 0, "pipe2 failed: " << std::strerror(errno));
         std::vector<std::string> argv{binary(), "--bind", "127.0.0.1", "--port", "0"};
         argv.insert(argv.end(), flags.begin(), flags.end());
+        // Nothing a test starts may touch the real home: without a --state-dir, no store at all.
+        if (std::find(flags.begin(), flags.end(), "--state-dir") == flags.end()) argv.push_back("--no-store");
         opts.stdout_fd = fds[1];
         const bool started = child_.start(argv, opts);
         ::close(fds[1]);

@@ -1,0 +1,83 @@
+// The message store: what chatd keeps of rooms, topics and messages, behind a few functions, so
+// the dispatcher does not know whether they live in memory (store_memory) or on disk (store_sqlite).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chat {
+
+// One message as the store keeps it: a room message (room set) or a private one (to set).
+struct stored_message {
+    std::uint64_t id = 0;
+    std::string room;  // "#name" as the room was spelled; empty for a private message
+    std::string from;
+    std::string to;    // the recipient of a private message; empty for a room message
+    std::int64_t ts = 0;  // milliseconds since 1970, UTC, as received by the server
+    std::string text;
+    bool action = false;
+};
+
+// What the store remembers of a room nobody may be in: its spelling and topic.
+struct stored_room {
+    std::string name;
+    std::string topic;
+    std::string topic_by;
+    std::int64_t topic_ts = 0;
+};
+
+// A page of older messages, oldest first; `complete` when nothing older exists.
+struct history_page {
+    std::vector<stored_message> messages;
+    bool complete = false;
+    bool available = true;  // false: the store cannot read now (a disk fault), not "no messages"
+};
+
+class store {
+public:
+    virtual ~store() = default;
+
+    // The server's identity across restarts: the instance kept (empty when none is stored yet) and
+    // the highest message id ever handed out.
+    virtual std::string instance() const = 0;
+    virtual void set_instance(const std::string& instance) = 0;
+    virtual std::uint64_t last_id() const = 0;
+
+    // The room's stored spelling and topic; false when the store knows no such room.
+    virtual bool find_room(std::string_view room, stored_room& out) = 0;
+    // The room's last `count` messages, oldest first: what a join replays.
+    virtual std::vector<stored_message> recent(std::string_view room, std::size_t count) = 0;
+
+    // Writes are buffered until commit(). A message must be appended before anyone is sent it.
+    virtual void append(const stored_message& m) = 0;
+    virtual void set_topic(const stored_room& r) = 0;
+    // Makes every write since the last commit durable (one transaction per loop turn).
+    virtual void commit() = 0;
+
+    // Up to `limit` messages of `room` (or between nicks `a` and `b`) with id below `before`.
+    virtual history_page room_page(std::string_view room, std::uint64_t before, std::size_t limit) = 0;
+    virtual history_page pm_page(std::string_view a, std::string_view b, std::uint64_t before,
+                                 std::size_t limit) = 0;
+    // The newest messages holding every word of `words`, newest first: room messages (of `room`
+    // only when it is not empty) and private messages to or from `nick`.
+    virtual std::vector<stored_message> search(std::string_view words, std::string_view room,
+                                               std::string_view nick, std::size_t limit) = 0;
+
+    // Where messages go: "disk", "memory" (chosen, --no-store) or "failing" (meant for the disk,
+    // memory-only until the disk works again).
+    virtual const char* state() const = 0;
+    // Background work in a small step (pruning, retrying a failed disk); true when more is waiting.
+    virtual bool tick(std::int64_t now_ms) = 0;
+};
+
+// Room names and nicks compare ASCII case-insensitively; the store keys them folded.
+std::string fold_name(std::string_view s);
+
+// Today's behaviour: the last `per_room` messages of each room and conversation, in memory only.
+std::unique_ptr<store> make_memory_store(std::size_t per_room);
+
+}  // namespace chat

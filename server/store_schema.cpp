@@ -1,0 +1,62 @@
+#include "store_schema.hpp"
+
+#include <sqlite3.h>
+
+#include <iterator>
+#include <string>
+
+namespace chat {
+
+namespace {
+
+// Each entry takes the schema from version i to i + 1.
+constexpr const char* migrations[] = {
+    // 1: rooms, messages (room and private, one id sequence), their full-text index, and meta
+    // (instance, last_id). `conv` is the folded room name, or both folded nicks joined by '\n'.
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+    "CREATE TABLE rooms(key TEXT PRIMARY KEY, name TEXT NOT NULL, topic TEXT NOT NULL, "
+    "  topic_by TEXT NOT NULL, topic_ts INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE messages(id INTEGER PRIMARY KEY, conv TEXT NOT NULL, room TEXT NOT NULL, "
+    "  sender TEXT NOT NULL, recipient TEXT NOT NULL, ts INTEGER NOT NULL, text TEXT NOT NULL, "
+    "  action INTEGER NOT NULL);"
+    "CREATE INDEX messages_conv ON messages(conv, id);"
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', "
+    "  tokenize='unicode61');"
+    "CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN "
+    "  INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text); END;"
+    "CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN "
+    "  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
+};
+
+int user_version(sqlite3* db, int& out) {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+    if (rc != SQLITE_OK) return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+}  // namespace
+
+int migrate(sqlite3* db) {
+    int have = 0;
+    int rc = user_version(db, have);
+    if (rc != SQLITE_OK) return rc;
+    const int want = static_cast<int>(std::size(migrations));
+    if (have == want) return SQLITE_OK;
+    // A database from a newer chatd: refuse to touch it rather than guess.
+    if (have > want) return SQLITE_MISMATCH;
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (int v = have; v < want && rc == SQLITE_OK; ++v) rc = sqlite3_exec(db, migrations[v], nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+        const std::string set = "PRAGMA user_version=" + std::to_string(want);
+        rc = sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr);
+    }
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return rc;
+}
+
+}  // namespace chat

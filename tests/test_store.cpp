@@ -1,0 +1,270 @@
+// The message store on disk, directly and through the dispatcher: what survives a restart (instance,
+// ids, rooms, topics, room and private history), paging, search, retention and disk faults.
+#include <doctest/doctest.h>
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "dispatcher.hpp"
+#include "protocol.hpp"
+#include "store_sqlite.hpp"
+
+namespace {
+
+using chat::json;
+namespace fs = std::filesystem;
+
+// A fresh directory under $TMPDIR, removed with everything in it at the end of the test.
+struct temp_dir {
+    temp_dir() {
+        std::string tmpl = (fs::temp_directory_path() / "chat-store.XXXXXX").string();
+        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+        path = tmpl;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string path;
+};
+
+struct opened {
+    std::unique_ptr<chat::store> st;
+    std::vector<std::string> log;
+};
+
+// Opens a store in `dir`, collecting its log lines.
+std::unique_ptr<chat::store> open_store(const std::string& dir, std::vector<std::string>* log = nullptr,
+                                        chat::sqlite_settings s = {}) {
+    s.dir = dir;
+    chat::store_refused refused;
+    auto st = chat::open_sqlite_store(s, [log](const std::string& line) { if (log) log->push_back(line); }, refused);
+    REQUIRE_MESSAGE(st, "refused: " << refused.message);
+    return st;
+}
+
+chat::stored_message say(std::uint64_t id, const std::string& room, const std::string& from, const std::string& text) {
+    return {id, room, from, {}, 1764079200000 + static_cast<std::int64_t>(id), text, false};
+}
+
+chat::stored_message pm(std::uint64_t id, const std::string& from, const std::string& to, const std::string& text) {
+    return {id, {}, from, to, 1764079200000 + static_cast<std::int64_t>(id), text, false};
+}
+
+bool mentions(const std::vector<std::string>& log, const std::string& text) {
+    for (const auto& l : log) {
+        if (l.find(text) != std::string::npos) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("store: instance, ids, rooms, topics and messages survive closing and opening again") {
+    temp_dir dir;
+    {
+        auto st = open_store(dir.path);
+        CHECK(std::string(st->state()) == "disk");
+        CHECK(st->instance().empty());
+        CHECK(st->last_id() == 0);
+        st->set_instance("abcdef0123456789");
+        for (std::uint64_t id = 1; id <= 250; ++id) st->append(say(id, "#Rust", "alice", "line " + std::to_string(id)));
+        st->append(pm(251, "alice", "Bob", "psst secret"));
+        st->set_topic({"#Rust", "borrowck", "alice", 42});
+        st->commit();
+    }
+    struct stat info {};
+    REQUIRE(::stat((dir.path + "/chatd.db").c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    auto st = open_store(dir.path);
+    CHECK(st->instance() == "abcdef0123456789");
+    CHECK(st->last_id() == 251);
+    chat::stored_room r;
+    REQUIRE(st->find_room("#rust", r));
+    CHECK(r.name == "#Rust");
+    CHECK(r.topic == "borrowck");
+    CHECK(r.topic_by == "alice");
+    CHECK(r.topic_ts == 42);
+
+    const auto recent = st->recent("#RUST", 100);
+    REQUIRE(recent.size() == 100);
+    CHECK(recent.front().id == 151);
+    CHECK(recent.back().id == 250);
+
+    // Pages walk back to the start, oldest first within each page, and say when they reach it.
+    std::uint64_t before = 251;
+    std::vector<std::uint64_t> seen;
+    for (int pages = 0; pages < 10; ++pages) {
+        auto p = st->room_page("#rust", before, 100);
+        REQUIRE(p.available);
+        REQUIRE(!p.messages.empty());
+        CHECK(p.messages.front().id < p.messages.back().id);
+        for (auto it = p.messages.rbegin(); it != p.messages.rend(); ++it) seen.push_back(it->id);
+        before = p.messages.front().id;
+        if (p.complete) break;
+    }
+    REQUIRE(seen.size() == 250);
+    CHECK(seen.front() == 250);
+    CHECK(seen.back() == 1);
+    CHECK(st->room_page("#rust", 1, 100).complete);
+
+    // A private conversation is one history, whichever way round it is asked for.
+    const auto a = st->pm_page("bob", "ALICE", 1000, 10);
+    REQUIRE(a.messages.size() == 1);
+    CHECK(a.messages[0].text == "psst secret");
+    CHECK(a.messages[0].to == "Bob");
+    CHECK(st->pm_page("carol", "alice", 1000, 10).messages.empty());
+}
+
+TEST_CASE("store: search finds words in rooms and in the asker's own private messages only") {
+    temp_dir dir;
+    auto st = open_store(dir.path);
+    st->append(say(1, "#lobby", "alice", "the Zebra crossing"));
+    st->append(say(2, "#rust", "bob", "zebras and lifetimes"));
+    st->append(say(3, "#rust", "bob", "nothing here"));
+    st->append(pm(4, "alice", "bob", "zebra for bob only"));
+    st->commit();
+
+    auto ids = [](const std::vector<chat::stored_message>& v) {
+        std::vector<std::uint64_t> out;
+        for (const auto& m : v) out.push_back(m.id);
+        return out;
+    };
+    CHECK(ids(st->search("zebra", "", "carol", 10)) == std::vector<std::uint64_t>{2, 1});
+    CHECK(ids(st->search("ZEBRA", "", "Bob", 10)) == std::vector<std::uint64_t>{4, 2, 1});
+    CHECK(ids(st->search("zebra", "#RUST", "bob", 10)) == std::vector<std::uint64_t>{2});
+    CHECK(ids(st->search("zebra crossing", "", "x", 10)) == std::vector<std::uint64_t>{1});
+    CHECK(ids(st->search("zebra", "", "bob", 1)) == std::vector<std::uint64_t>{4});
+    // Punctuation never reaches FTS5's query syntax.
+    CHECK(ids(st->search("\"zebra\" * (^", "", "x", 10)).size() == 2);
+    CHECK(st->search("!!!", "", "x", 10).empty());
+}
+
+TEST_CASE("store: a second chatd on the same state directory is refused with the holder's pid") {
+    temp_dir dir;
+    auto first = open_store(dir.path);
+    chat::sqlite_settings s;
+    s.dir = dir.path;
+    chat::store_refused refused;
+    auto second = chat::open_sqlite_store(s, {}, refused);
+    CHECK(second == nullptr);
+    CHECK(refused.message.find("another chatd (pid " + std::to_string(::getpid()) + ")") != std::string::npos);
+    CHECK(refused.message.find(dir.path) != std::string::npos);
+}
+
+TEST_CASE("store: a missing state directory is made with mode 0700") {
+    temp_dir dir;
+    const std::string where = dir.path + "/a/b/chatd";
+    auto st = open_store(where);
+    CHECK(std::string(st->state()) == "disk");
+    struct stat info {};
+    REQUIRE(::stat(where.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0700);
+}
+
+TEST_CASE("store: a state directory that cannot be made leaves the store memory-only, logged once, retried") {
+    temp_dir dir;
+    const std::string file = dir.path + "/plain-file";
+    std::ofstream(file) << "x";
+    std::vector<std::string> log;
+    auto st = open_store(file + "/chatd", &log);
+    CHECK(std::string(st->state()) == "failing");
+    REQUIRE(log.size() == 1);
+    CHECK(mentions(log, "relaying memory-only"));
+    CHECK(mentions(log, "plain-file"));
+    // Ids start above anything a database could hold, so they never repeat a stored one.
+    CHECK(st->last_id() > 1'000'000'000'000'000ull);
+    st->append(say(st->last_id() + 1, "#lobby", "alice", "kept for the disk"));
+    st->commit();
+    CHECK_FALSE(st->room_page("#lobby", UINT64_MAX, 10).available);
+
+    // The directory becomes possible: the next retry opens the store and writes what waited.
+    fs::remove(file);
+    st->tick(chat::now_ms() + 10'000);
+    CHECK(std::string(st->state()) == "disk");
+    CHECK(log.size() == 2);
+    CHECK(mentions(log, "1 waiting messages stored"));
+    const auto page = st->room_page("#lobby", UINT64_MAX, 10);
+    REQUIRE(page.messages.size() == 1);
+    CHECK(page.messages[0].text == "kept for the disk");
+}
+
+TEST_CASE("store: a corrupt database at start is reported with what to do, never a crash") {
+    temp_dir dir;
+    std::ofstream(dir.path + "/chatd.db") << std::string(8192, 'G');
+    std::vector<std::string> log;
+    auto st = open_store(dir.path, &log);
+    CHECK(std::string(st->state()) == "failing");
+    REQUIRE(log.size() == 1);
+    CHECK(mentions(log, "not a database"));
+    CHECK(mentions(log, "move chatd.db aside"));
+    // Retries find it still corrupt and say nothing more.
+    st->tick(chat::now_ms() + 10'000);
+    CHECK(log.size() == 1);
+    CHECK(st->search("x", "", "x", 10).empty());
+}
+
+TEST_CASE("store: another process holding the database's write lock makes writes wait in memory, then land") {
+    temp_dir dir;
+    std::vector<std::string> log;
+    auto st = open_store(dir.path, &log);
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open((dir.path + "/chatd.db").c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    st->append(say(1, "#lobby", "alice", "while locked"));
+    st->commit();
+    CHECK(std::string(st->state()) == "failing");
+    CHECK(mentions(log, "stop the other program"));
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    st->tick(chat::now_ms() + 10'000);
+    CHECK(std::string(st->state()) == "disk");
+    CHECK(st->room_page("#lobby", 100, 10).messages.size() == 1);
+}
+
+TEST_CASE("store: --retain-messages prunes each conversation in small steps down to its bound") {
+    temp_dir dir;
+    chat::sqlite_settings s;
+    s.retain_messages = 10;
+    auto st = open_store(dir.path, nullptr, s);
+    std::uint64_t id = 0;
+    for (int i = 0; i < 1200; ++i) st->append(say(++id, "#big", "a", "m"));
+    for (int i = 0; i < 5; ++i) st->append(say(++id, "#small", "a", "m"));
+    for (int i = 0; i < 30; ++i) st->append(pm(++id, "a", "b", "m"));
+    st->commit();
+    // One step deletes at most 500 rows, so the loop is never stalled for long.
+    CHECK(st->tick(chat::now_ms()));
+    const auto first = st->room_page("#big", 502, 100);
+    REQUIRE(first.messages.size() == 1);
+    CHECK(first.messages[0].id == 501);
+    CHECK(first.complete);
+    for (int i = 0; i < 20; ++i) st->tick(chat::now_ms());
+    CHECK(st->room_page("#big", UINT64_MAX, 100).messages.size() == 10);
+    CHECK(st->room_page("#big", UINT64_MAX, 100).messages.back().id == 1200);
+    CHECK(st->room_page("#small", UINT64_MAX, 100).messages.size() == 5);
+    CHECK(st->pm_page("a", "b", UINT64_MAX, 100).messages.size() == 10);
+    CHECK(st->search("m", "", "a", 50).size() == 25);  // the index forgets pruned rows too
+}
+
+TEST_CASE("store: --retain-days deletes what is older") {
+    temp_dir dir;
+    chat::sqlite_settings s;
+    s.retain_days = 1;
+    auto st = open_store(dir.path, nullptr, s);
+    const std::int64_t now = chat::now_ms();
+    st->append({1, "#lobby", "a", {}, now - 3 * 86'400'000, "old", false});
+    st->append({2, "#lobby", "a", {}, now - 1000, "new", false});
+    st->commit();
+    st->tick(now);
+    const auto page = st->room_page("#lobby", UINT64_MAX, 10);
+    REQUIRE(page.messages.size() == 1);
+    CHECK(page.messages[0].text == "new");
+}
