@@ -125,6 +125,20 @@ command parse_command(std::string_view line) {
         if (arg.empty() || !after.empty()) return error("usage: /unignore <nick>");
         return make(k::unignore, std::string(arg));
     }
+    if (name == "search" || name == "find") {
+        std::string_view words = rest;
+        std::string room;
+        // A last word that is a room name limits the search to that room.
+        const auto space = words.find_last_of(' ');
+        const std::string_view last = space == std::string_view::npos ? words : words.substr(space + 1);
+        if (last.size() > 1 && last.front() == '#') {
+            room = std::string(last);
+            words = space == std::string_view::npos ? std::string_view() : words.substr(0, space);
+            while (!words.empty() && words.back() == ' ') words.remove_suffix(1);
+        }
+        if (words.empty()) return error("usage: /search words [#room]");
+        return make(k::search, room, std::string(words));
+    }
     return error("unknown command /" + name + " (try /help)");
 }
 
@@ -140,6 +154,7 @@ const char* help_text() {
            "/who [#room]         list the members of a room\n"
            "/rooms               list all rooms with member counts and topics\n"
            "/nick new            change your nick\n"
+           "/search words [#room] find stored messages with all these words, newest first\n"
            "/clear               empty the current window\n"
            "/reconnect           while disconnected, try again now instead of waiting\n"
            "/away [reason]       mark yourself away (others see it in /who); /back, or /away alone, ends it\n"
@@ -150,7 +165,7 @@ const char* help_text() {
            "//text               send a line that starts with '/'\n"
            "keys:\n"
            "Alt-1..9, Ctrl-N/P   switch windows\n"
-           "PgUp / PgDn          scroll back / forward\n"
+           "PgUp / PgDn          scroll back / forward; PgUp at the top fetches older stored messages\n"
            "Up / Down            lines typed before\n"
            "Tab                  complete a command, a #room or a nick (again: the next one)\n"
            "Ctrl-W / Ctrl-U      erase a word / to the start of the line\n"

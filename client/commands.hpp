@@ -30,6 +30,7 @@ struct command {
         back,     // /back
         ignore,   // /ignore [nick]: without one, lists
         unignore, // /unignore nick
+        search,   // /search words [#room]: `text` the words, `target` the room (may be empty)
         error,    // could not be parsed; `text` says why
     };
 

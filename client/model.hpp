@@ -68,6 +68,11 @@ struct window {
     std::size_t scroll = 0;       // lines hidden below the pane, when scrolled back
     std::size_t scroll_cut = 0;   // and rows of the lowest line shown that are hidden too
     std::size_t bytes = 0;        // text held in `lines`, for the per-window cap
+    // Stored history above what the window holds (feature history_pages): the lowest message id
+    // held, a page asked for and not answered yet, and the server's "nothing older" reached.
+    std::int64_t oldest_id = 0;
+    bool fetching = false;
+    bool history_start = false;
 };
 
 // A line typed while offline, sent after the next welcome.
@@ -134,6 +139,8 @@ struct model {
     paste_offer paste;
     chat::limits lim;             // from welcome.limits
     bool multiline = false;       // welcome.features has "multiline": a paste can be one message
+    bool history_pages = false;   // welcome.features has "history_pages": PgUp at the top fetches more
+    bool search = false;          // welcome.features has "search"
     std::size_t max_lines = 5000; // per window
     std::size_t max_window_bytes = 4 * 1024 * 1024;  // per window, so 4 KiB lines cannot add up to gigabytes
     std::size_t max_windows = 64; // a flood of private messages from new nicks opens no more

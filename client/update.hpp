@@ -53,6 +53,16 @@ void on_tick(model& m, effects& fx);
 // Returns true if the key asked to quit (the quit frame is then in `fx`). `redraw_all` is set for
 // Ctrl-L.
 bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effects& fx, bool& redraw_all);
+// Stored history (update_history.cpp): the features a welcome names, the lowest id a window holds,
+// asking for the page above it, and showing `history` and `search` answers.
+void note_features(model& m, const chat::json& welcome);
+void note_oldest(window& w, std::int64_t id);
+void request_older(model& m, window& w, effects& fx);
+void on_history(model& m, const chat::json& body);
+void on_search(model& m, const chat::json& body);
+// /search words [#room]: false never (errors are shown); true once handled.
+bool do_search(model& m, std::string_view words, const std::string& room, effects& fx);
+
 // Scrolls the current window by screen rows of a pane `width` by `height` (positive: back).
 void scroll_by(model& m, long rows, int width, int height);
 

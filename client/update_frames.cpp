@@ -126,6 +126,7 @@ void on_message(model& m, const json& body) {
     // the same server): it is news to the reader, so it is shown, counted and highlighted as live.
     const bool missed = w.seen_at_join > 0 && id > w.seen_at_join;
     if (id > 0) w.max_id = id;
+    note_oldest(w, id);
     chat_line l;
     l.action = bool_of(body, "action");
     l.what = l.action ? kind::action : kind::message;
@@ -167,6 +168,7 @@ void on_pm(model& m, const json& body) {
     const std::int64_t id = int_of(body, "id");
     if (id > 0 && id <= w.max_id) return;
     if (id > 0) w.max_id = id;
+    note_oldest(w, id);
     // A private message is never missed: a copy shows in the room being looked at.
     if (!m.windows.empty() && m.current != i && !m.windows[m.current].query) {
         add_line(m, m.windows[m.current], l, false);
@@ -320,7 +322,12 @@ void on_error(model& m, const json& body, effects& fx) {
 
 void on_frame(model& m, const chat::frame& f, effects& fx) {
     const json& b = f.body;
-    if (f.type == "welcome") on_welcome(m, b, fx);
+    if (f.type == "welcome") {
+        on_welcome(m, b, fx);
+        note_features(m, b);
+    }
+    else if (f.type == "history") on_history(m, b);
+    else if (f.type == "search") on_search(m, b);
     else if (f.type == "joined") on_joined(m, b, fx);
     else if (f.type == "message") on_message(m, b);
     else if (f.type == "pm") on_pm(m, b);

@@ -243,6 +243,8 @@ bool on_submit(model& m, std::string_view typed, effects& fx) {
             fx.quit_frame = chat::encode(f);
         }
         return true;
+    case k::search:
+        return do_search(m, c.text, c.target, fx);
     case k::reconnect:
         if (m.state == conn_state::online) {
             add_info(m, "already connected");

@@ -47,7 +47,14 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
         break;
     case t::up: in.history_up(); break;
     case t::down: in.history_down(); break;
-    case t::page_up: scroll_by(m, page, page_cols, height); break;
+    case t::page_up: {
+        window& w = current_window(m);
+        const auto before = std::pair(w.scroll, w.scroll_cut);
+        scroll_by(m, page, page_cols, height);
+        // At the top of what the window holds: the page above comes from the server's store.
+        if (std::pair(w.scroll, w.scroll_cut) == before) request_older(m, w, fx);
+        break;
+    }
     case t::page_down: scroll_by(m, -page, page_cols, height); break;
     case t::tab:
         // Commands, #rooms and nicks (the most recently active first); again: the next one.

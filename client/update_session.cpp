@@ -68,7 +68,11 @@ void on_welcome(model& m, const json& body, effects& fx) {
     }
     // A restarted server's ids start again: what we saw tells nothing about what it will send.
     if (!same_server) {
-        for (auto& w : m.windows) w.max_id = 0;
+        for (auto& w : m.windows) {
+            w.max_id = 0;
+            w.oldest_id = 0;
+            w.history_start = false;
+        }
     }
     if (!in_lobby) {
         m.drop_lobby = true;
