@@ -57,7 +57,8 @@ ip -n "$NS-lone" link set eth0 up
 # start_ns_chatd NS NAME: chatd with its defaults (TCP and UDP 7667 on every interface) in NS.
 start_ns_chatd() {
     : > "$WORK/$2.log"
-    in_ns "$1" "$CHATD" --name "$2" > "$WORK/$2.log" 2>&1 &
+    # Each chatd has its own state directory: a second one on the same directory refuses to start.
+    in_ns "$1" "$CHATD" --name "$2" --state-dir "$WORK/state-$2" > "$WORK/$2.log" 2>&1 &
     NS_PIDS+=($!)
     wait_until 10 "chatd $2 answers discovery" grep -q 'discovery: answering on UDP port 7667 as "'"$2"'"' "$WORK/$2.log"
 }
