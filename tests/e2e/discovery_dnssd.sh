@@ -65,7 +65,7 @@ started $!
 wait_until 10 "the private system bus is up" test -S /run/dbus/system_bus_socket
 
 # chatd first: the daemon is not there yet.
-"$CHATD" --port 0 --name office > "$WORK/office.log" 2>&1 &
+"$CHATD" --port 0 --name office --state-dir "$WORK/state-office" > "$WORK/office.log" 2>&1 &
 started $!
 wait_until 10 "chatd said avahi-daemon is missing" grep -q "dns-sd: avahi-daemon is not running; publishing _chatd._tcp when it starts" "$WORK/office.log"
 [ "$(grep -c 'dns-sd:' "$WORK/office.log")" = 1 ] || fail "more than one dns-sd line without the daemon: $(cat "$WORK/office.log")"
@@ -80,7 +80,7 @@ browse() { timeout 5 avahi-browse -rpt _chatd._tcp > "$WORK/browse.out" 2>&1; gr
 wait_until 15 "avahi-browse lists office on port $port with version=1" browse "^=;[^;]*;IPv4;office;_chatd._tcp;local;[^;]*;10.79.0.1;$port;\"version=1\"\$"
 
 # The same name again: Avahi's alternative name, said in the log, and both listed.
-"$CHATD" --port 0 --name office > "$WORK/office2.log" 2>&1 &
+"$CHATD" --port 0 --name office --state-dir "$WORK/state-office2" > "$WORK/office2.log" 2>&1 &
 started $!
 wait_until 15 "the second chatd published under another name" grep -q 'dns-sd: published "office #2" as _chatd._tcp' "$WORK/office2.log"
 grep -q 'dns-sd: the name "office" is taken on this network; trying "office #2"' "$WORK/office2.log" || fail "the rename was not said: $(cat "$WORK/office2.log")"
