@@ -35,7 +35,11 @@ status=$?
 [ ! -s "$WORK/feeder.err" ] || fail "the feeder complained: $(cat "$WORK/feeder.err")"
 grep -q "rate_limited" "$WORK/feeder.out" && fail "the feeder tripped the server's rate limit"
 echo "feeder peak RSS: ${peak} KiB for $LINES_SENT lines"
-[ "$peak" -lt 30000 ] || fail "the feeder's peak RSS is $peak KiB"
+# 30 MiB for the client itself; a sanitizer build carries its runtime's shadow memory and quarantine
+# on top (72 MiB seen under ASan for the same 3000 lines), so it gets a bound of its own.
+limit=30000
+if ldd "$CHAT" 2>/dev/null | grep -q 'lib[at]san'; then limit=200000; fi
+[ "$peak" -lt "$limit" ] || fail "the feeder's peak RSS is $peak KiB (limit $limit KiB)"
 
 wait_until 10 "the reader saw the feeder quit" grep -q -- "-- feeder quit" "$WORK/reader.out"
 grep -oE '#lobby <feeder> piped line [0-9]+$' "$WORK/reader.out" | sed 's/.* //' > "$WORK/got.txt"
