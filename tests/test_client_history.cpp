@@ -7,23 +7,14 @@
 
 #include "commands.hpp"
 #include "protocol.hpp"
+#include "support/model_feed.hpp"
 #include "update.hpp"
 #include "windows.hpp"
 
 using namespace chat::client;
+using chat::client::testing::feed;
 
 namespace {
-
-effects feed(model& m, const std::string& line) {
-    auto r = chat::decode(line, 8);
-    REQUIRE_MESSAGE(r, "test frame does not decode: " << line);
-    net_event ev;
-    ev.what = net_event::kind::frame;
-    ev.body = *r.value;
-    effects fx;
-    on_event(m, ev, fx);
-    return fx;
-}
 
 std::string stored(int id, const std::string& text) {
     return R"({"type":"message","id":)" + std::to_string(id) + R"(,"room":"#lobby","from":"bob","ts":1764079200000,"text":")" +

@@ -9,21 +9,15 @@
 #include "protocol.hpp"
 #include "keys.hpp"
 #include "layout.hpp"
+#include "support/model_feed.hpp"
 #include "update.hpp"
 #include "windows.hpp"
 
 using namespace chat::client;
+using chat::client::testing::feed;
+using chat::client::testing::frame;
 
 namespace {
-
-net_event frame(const std::string& line) {
-    auto r = chat::decode(line, 8);
-    REQUIRE_MESSAGE(r, "test frame does not decode: " << line);
-    net_event ev;
-    ev.what = net_event::kind::frame;
-    ev.body = *r.value;
-    return ev;
-}
 
 net_event state(net_event::kind k, std::string text = {}, std::int64_t number = 0) {
     net_event ev;
@@ -32,14 +26,6 @@ net_event state(net_event::kind k, std::string text = {}, std::int64_t number = 
     ev.number = number;
     return ev;
 }
-
-effects feed(model& m, const net_event& ev) {
-    effects fx;
-    on_event(m, ev, fx);
-    return fx;
-}
-
-effects feed(model& m, const std::string& line) { return feed(m, frame(line)); }
 
 effects type(model& m, const std::string& line) {
     effects fx;

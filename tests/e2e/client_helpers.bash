@@ -56,6 +56,17 @@ wait_until() {
     done
 }
 
+# start_reader: a line-mode `chat` as "reader" on the chatd at $PORT, its output in $WORK/reader.out;
+# its stdin is a fifo held open on descriptor 7 (close 7 to end its input). Sets READER to its pid.
+start_reader() {
+    mkfifo "$WORK/reader.in"
+    "$CHAT" --plain "127.0.0.1:$PORT" reader < "$WORK/reader.in" > "$WORK/reader.out" 2>&1 &
+    READER=$!
+    BACKGROUND_PIDS+=("$READER")
+    exec 7> "$WORK/reader.in"
+    wait_until 10 "the reader joined #lobby" grep -q "you joined #lobby" "$WORK/reader.out"
+}
+
 # start_chatd [PORT [FLAGS...]]: starts chatd on 127.0.0.1 (port 0 = ephemeral) and sets PORT.
 start_chatd() {
     local want=${1:-0}

@@ -7,12 +7,7 @@ set -u
 source "$(dirname "$0")/client_helpers.bash"
 
 start_chatd
-mkfifo "$WORK/reader.in"
-"$CHAT" --plain "127.0.0.1:$PORT" reader < "$WORK/reader.in" > "$WORK/reader.out" 2>&1 &
-READER=$!
-BACKGROUND_PIDS+=("$READER")
-exec 7> "$WORK/reader.in"
-wait_until 10 "the reader joined #lobby" grep -q "you joined #lobby" "$WORK/reader.out"
+start_reader
 open_client alice "127.0.0.1:$PORT" alice
 expect_screen alice "you joined #lobby"
 

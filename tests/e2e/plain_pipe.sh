@@ -8,12 +8,7 @@ source "$(dirname "$0")/client_helpers.bash"
 
 LINES_SENT=3000
 start_chatd 0 --rate 50
-mkfifo "$WORK/reader.in"
-"$CHAT" --plain "127.0.0.1:$PORT" reader < "$WORK/reader.in" > "$WORK/reader.out" 2>&1 &
-READER=$!
-BACKGROUND_PIDS+=("$READER")
-exec 7> "$WORK/reader.in"
-wait_until 10 "the reader joined #lobby" grep -q "you joined #lobby" "$WORK/reader.out"
+start_reader
 
 seq 1 "$LINES_SENT" | sed 's/^/piped line /' > "$WORK/input.txt"
 # Through a pipe, as a script would: cat blocks while the client holds lines back.
