@@ -167,6 +167,7 @@ const char* help_text() {
            "Alt-1..9, Ctrl-N/P   switch windows\n"
            "PgUp / PgDn          scroll back / forward; PgUp at the top fetches older stored messages\n"
            "Up / Down            lines typed before\n"
+           "Ctrl-R               search this window (input empty) or the lines typed before; Esc leaves\n"
            "Tab                  complete a command, a #room or a nick (again: the next one)\n"
            "Ctrl-W / Ctrl-U      erase a word / to the start of the line\n"
            "Ctrl-Z               suspend; 'fg' in the shell comes back\n"

@@ -106,6 +106,17 @@ void input_line::erase_to_start() {
     cursor_ = 0;
 }
 
+void input_line::set_text(std::u32string text) {
+    text_ = std::move(text);
+    cursor_ = text_.size();
+    edited();
+}
+
+void input_line::set_cursor(std::size_t pos) {
+    cursor_ = std::min(pos, text_.size());
+    edited();
+}
+
 void input_line::history_up() {
     edited();
     if (history_pos_ == 0) return;

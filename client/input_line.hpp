@@ -31,6 +31,12 @@ public:
     void erase_to_start(); // Ctrl-U
     void history_up();
     void history_down();
+    // The lines sent before, oldest first (Ctrl-R searches them).
+    const std::deque<std::u32string>& history() const { return history_; }
+    // Replaces the whole line (a history match, or the line put back after a search), cursor at the end.
+    void set_text(std::u32string text);
+    // Puts the cursor at `pos` (clamped to the line).
+    void set_cursor(std::size_t pos);
 
     // Tab: completes the word before the cursor from `names` (case-insensitive prefix); pressed
     // again, cycles to the next match. At the start of the line `first_tail` follows the name (": "

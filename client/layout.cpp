@@ -6,6 +6,7 @@
 #include "format.hpp"
 #include "notify.hpp"
 #include "protocol.hpp"
+#include "search_mode.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
 
@@ -247,6 +248,8 @@ std::vector<run> status_left(const model& m, bool address, bool all_windows, boo
     std::vector<run> out;
     const window& cw = current_window(m);
     out.push_back({" " + m.nick + (m.away.empty() ? "" : " (away)") + (address ? " @ " + m.address : ""), style::status});
+    // Ctrl-R: the mode and the query come first, so a narrow bar keeps them.
+    if (const std::string s = search_status(m); !s.empty()) out.push_back({" | " + s, style::status_hl});
     const bool room_shown = !m.windows.empty() && !cw.query;
     if (room_shown) {
         // Offline the member list is from before the drop: no count rather than a stale one.
@@ -317,8 +320,10 @@ std::vector<row> line_rows(const model& m, const window& w, std::size_t index, i
     if (w.marker != 0 && l.seq == w.marker) {
         append(wrap({{"-- new since you last looked --", style::highlight}}, width, 0));
     }
-    const auto parts = pieces(m, w, l);
-    append(wrap(parts, width, hanging_indent(parts, l, width)));
+    auto parts = pieces(m, w, l);
+    const int indent = hanging_indent(parts, l, width);
+    if (is_search_match(m, w, index)) mark_matches(parts, m.isearch.query);
+    append(wrap(parts, width, indent));
     const bool history_ends = l.history && (index + 1 == w.lines.size() || !w.lines[index + 1].history);
     if (history_ends) {
         std::size_t count = 0;

@@ -10,6 +10,7 @@
 
 #include "input_line.hpp"
 #include "limits.hpp"
+#include "search_mode.hpp"
 #include "settings.hpp"
 
 namespace chat::client {
@@ -136,6 +137,7 @@ struct model {
     std::int64_t (*clock)() = nullptr;
 
     input_line input;
+    search_state isearch;         // Ctrl-R: the incremental search in progress
     paste_offer paste;
     chat::limits lim;             // from welcome.limits
     bool multiline = false;       // welcome.features has "multiline": a paste can be one message

@@ -38,6 +38,7 @@ attr_t attrs_of(style s) {
     case style::pending: return A_DIM;
     case style::unsent: return A_BOLD;
     case style::highlight: return A_BOLD;
+    case style::search_match: return A_REVERSE | A_BOLD;
     default: return A_NORMAL;
     }
 }
@@ -64,6 +65,7 @@ void init_colours(std::string_view theme) {
     pair(style::pending, COLORS >= 256 ? 244 : -1, -1);
     pair(style::unsent, COLOR_RED, -1);
     pair(style::highlight, COLOR_YELLOW, -1);
+    pair(style::search_match, COLOR_YELLOW, -1);  // reversed: yellow behind the text
     // The status bar's windows by level, as weechat's hotlist: joins grey, talk white, private
     // green, a mention yellow.
     pair(style::act_notice, COLORS >= 256 ? 245 : COLOR_CYAN, bar_bg);

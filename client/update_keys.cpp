@@ -1,6 +1,7 @@
 // The part of update that handles key presses: editing the input line, scrolling, switching windows.
 #include "completion.hpp"
 #include "layout.hpp"
+#include "search_mode.hpp"
 #include "update.hpp"
 
 namespace chat::client {
@@ -16,6 +17,8 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
     const long page = static_cast<long>(page_rows > 2 ? page_rows - 2 : 1);
     const int height = static_cast<int>(page_rows);
     if (on_paste_key(m, k, fx)) return false;
+    // Ctrl-R and the keys of a search in progress (search_mode.cpp).
+    if (search_key(m, k, page_rows, page_cols)) return false;
     switch (k.what) {
     case t::paste:
         on_paste(m, k.text, k.cut_short);

@@ -71,7 +71,16 @@ void draw_pane(model& m, terminal& t, int top, int height, int width) {
 
 void draw_input(model& m, terminal& t, int y, int width) {
     const window& w = current_window(m);
-    const std::string prompt = (m.windows.empty() ? std::string("(no room)") : w.name) + "> ";
+    if (m.isearch.what == search_state::mode::scrollback) {
+        // Ctrl-R in the scroll-back: the query is typed here, the status bar says what it found.
+        const int x = t.put(y, 0, "search " + w.name + "> ", style::status_hl, width);
+        const int used = t.put(y, x, chat::utf8::sanitize(m.isearch.query), style::normal, width - x);
+        t.place_cursor(y, std::min(width - 1, x + used));
+        return;
+    }
+    const std::string prompt = m.isearch.what == search_state::mode::history
+                                   ? std::string("history> ")
+                                   : (m.windows.empty() ? std::string("(no room)") : w.name) + "> ";
     int x = 0;
     const int prompt_cols = static_cast<int>(chat::utf8::display_width(prompt));
     // On a narrow screen the prompt gives way to the text being typed.

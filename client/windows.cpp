@@ -83,6 +83,7 @@ void add_line(model& m, window& w, chat_line line, bool print) {
     note_line(m, w, line, is_current, print);
     // A window scrolled up keeps showing the same lines while new ones arrive below.
     if (w.scroll > 0 || w.scroll_cut > 0) ++w.scroll;
+    search_line_added(m, w);
     if (m.line_mode && print) m.printed.push_back(printed_line{w.name, w.query, line});
     w.bytes += line.text.size() + line.from.size() + line.to.size();
     w.lines.push_back(std::move(line));
