@@ -70,8 +70,13 @@ server::server(asio::io_context& io, options opts)
       log_(opts_.quiet, opts_.log),
       chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, startup_note_), opts_.lim), {},
             make_store(opts_, log_)),
+      turn_(std::make_shared<turn_end>(io.get_executor())),
+      sessions_ctx_{chat_, log_, *turn_, stats_.sendq_overflows},
       grace_timer_(io),
-      store_timer_(io) {}
+      store_timer_(io) {
+    // Group commit: the turn's messages are in the store before any of them reaches a socket.
+    turn_->on_end([this] { chat_.end_turn(); });
+}
 
 server::~server() {
     for (auto& l : listeners_) l->stop();
@@ -80,6 +85,7 @@ server::~server() {
     for (const auto& [raw, s] : sessions_) left.push_back(s);
     done_ = nullptr;
     for (const auto& s : left) s->close_now();
+    turn_->shut_down();
 }
 
 void server::start() {
@@ -164,9 +170,8 @@ void server::admit(asio::ip::tcp::socket socket) {
     ++from_ip;
     ++stats_.accepted;
     // Where a listener for another transport (TLS) admits, it wraps the socket in that one instead.
-    auto s = std::make_shared<session>(std::make_unique<tcp_transport>(std::move(socket)), chat_, log_, address,
-                                       [this, ip](session& closed) { on_closed(closed, ip); },
-                                       stats_.sendq_overflows);
+    auto s = std::make_shared<session>(std::make_unique<tcp_transport>(std::move(socket)), sessions_ctx_, address,
+                                       [this, ip](session& closed) { on_closed(closed, ip); });
     sessions_.emplace(s.get(), s);
     log_.conn("connect " + address + " (" + std::to_string(sessions_.size()) + " clients)");
     s->start();

@@ -18,6 +18,7 @@
 #include "log.hpp"
 #include "options.hpp"
 #include "session.hpp"
+#include "turn_end.hpp"
 
 namespace chat {
 
@@ -54,6 +55,14 @@ public:
     void stop(std::function<void()> done = {});
     bool stopped() const { return finished_; }
 
+    // Runs `hook` at the end of every turn of the event loop that queued output (or asked for it with
+    // request_turn_end()), BEFORE that output is written to any client: e.g. a store's group commit
+    // of the turn's messages. See turn_end::on_end.
+    void on_turn_end(std::function<void()> hook) { turn_->on_end(std::move(hook)); }
+    // Makes this turn end with the hooks even if no client gets output.
+    void request_turn_end() { turn_->request(); }
+    const turn_end& turn() const { return *turn_; }
+
     std::size_t session_count() const { return sessions_.size(); }
     const dispatcher& chat() const { return chat_; }
     const limits& bounds() const { return opts_.lim; }
@@ -73,13 +82,16 @@ private:
     std::string startup_note_;
     logger log_;
     dispatcher chat_;
+    counters stats_;
+    // Shared with its posted drain, which may outlive the server in the io_context's queue.
+    std::shared_ptr<turn_end> turn_;
+    session_context sessions_ctx_;
     std::vector<std::shared_ptr<listener>> listeners_;
     std::unordered_map<session*, std::shared_ptr<session>> sessions_;
     std::map<std::string, std::size_t> per_ip_;
     asio::steady_timer grace_timer_;
     asio::steady_timer store_timer_;
     std::function<void()> done_;
-    counters stats_;
     // Shared with refusals, which may outlive the server in coroutine frames.
     std::shared_ptr<std::size_t> refusals_lingering_ = std::make_shared<std::size_t>(0);
     bool stopping_ = false;

@@ -1,0 +1,234 @@
+// One write per client per turn of the event loop, counted through the transport seam: a session on
+// a fake transport, driven by io_context::poll() (no socket, no clock).
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+
+#include "dispatcher.hpp"
+#include "log.hpp"
+#include "session.hpp"
+#include "turn_end.hpp"
+
+namespace {
+
+using asio::experimental::as_tuple;
+
+// What the fake transport saw; outlives it (the session owns the transport).
+struct wire_record {
+    std::size_t writes = 0;                 // write_now calls
+    std::vector<std::size_t> iov_counts;    // buffers offered per call
+    std::string sent;                       // bytes taken, in order
+    std::size_t budget = std::numeric_limits<std::size_t>::max();  // bytes the transport still takes
+    bool closed = false;
+    std::vector<std::string>* events = nullptr;  // "write" appended per call, if set
+};
+
+class fake_transport final : public chat::transport {
+public:
+    fake_transport(asio::io_context& io, std::shared_ptr<wire_record> rec)
+        : rec_(std::move(rec)), read_wait_(io), write_wait_(io) {}
+    ~fake_transport() override { rec_->closed = true; }
+
+    // The test makes the transport writable again.
+    static void make_writable(fake_transport& t, std::size_t budget) {
+        t.rec_->budget = budget;
+        t.write_wait_.cancel();
+    }
+
+    asio::any_io_executor get_executor() override { return read_wait_.get_executor(); }
+    asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override {
+        ec.clear();
+        return {};
+    }
+    wait_result wait_readable() override { return wait_for(read_wait_, [] { return false; }); }
+    std::size_t read_now(std::span<char>, asio::error_code& ec) override {
+        ec = asio::error::would_block;
+        return 0;
+    }
+    std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) override {
+        ++rec_->writes;
+        rec_->iov_counts.push_back(bufs.size());
+        if (rec_->events) rec_->events->push_back("write");
+        std::size_t took = 0;
+        for (const iovec& b : bufs) {
+            const std::size_t n = std::min(b.iov_len, rec_->budget - took);
+            rec_->sent.append(static_cast<const char*>(b.iov_base), n);
+            took += n;
+            if (n < b.iov_len) break;
+        }
+        rec_->budget -= took;
+        if (took == 0) {
+            ec = asio::error::would_block;
+        } else {
+            ec.clear();
+        }
+        return took;
+    }
+    wait_result wait_writable() override {
+        return wait_for(write_wait_, [rec = rec_] { return rec->budget > 0; });
+    }
+    void shutdown_send() override {}
+    void close() override {
+        rec_->closed = true;
+        read_wait_.cancel();
+        write_wait_.cancel();
+    }
+
+private:
+    // Completes when `ready()` holds after a cancel(), or with operation_aborted once closed.
+    template <typename Ready>
+    wait_result wait_for(asio::steady_timer& t, Ready ready) {
+        for (;;) {
+            if (rec_->closed) co_return std::tuple{asio::error_code(asio::error::operation_aborted)};
+            if (ready()) co_return std::tuple{asio::error_code{}};
+            t.expires_at(asio::steady_timer::time_point::max());
+            co_await t.async_wait(as_tuple(asio::use_awaitable));
+        }
+    }
+
+    std::shared_ptr<wire_record> rec_;
+    asio::steady_timer read_wait_;
+    asio::steady_timer write_wait_;
+};
+
+// One session on a fake transport, with what a server would give it.
+struct rig {
+    explicit rig(chat::limits l = {}) : lim(l), chat(lim) {
+        auto t = std::make_unique<fake_transport>(io, rec);
+        wire = t.get();
+        s = std::make_shared<chat::session>(std::move(t), ctx, "fake", nullptr);
+        s->start();
+        io.poll();
+    }
+    ~rig() {
+        s->close_now();
+        io.poll();
+        turn->shut_down();
+    }
+    // Runs `f` as one handler, then everything it made ready: the rest of that turn and its end.
+    template <typename F>
+    void turn_of(F f) {
+        asio::post(io, f);
+        io.poll();
+    }
+
+    asio::io_context io;
+    chat::limits lim;
+    chat::dispatcher chat;
+    chat::logger log{true, false};
+    std::shared_ptr<chat::turn_end> turn = std::make_shared<chat::turn_end>(io.get_executor());
+    std::uint64_t overflows = 0;
+    chat::session_context ctx{chat, log, *turn, overflows};
+    std::shared_ptr<wire_record> rec = std::make_shared<wire_record>();
+    fake_transport* wire = nullptr;
+    std::shared_ptr<chat::session> s;
+};
+
+std::string frame(int i) { return "{\"type\":\"n\",\"i\":" + std::to_string(i) + "}\n"; }
+
+}  // namespace
+
+TEST_CASE("turn_end: N frames queued for one client within one turn leave in one write") {
+    rig r;
+    constexpr int n = 200;
+    std::string expected;
+    for (int i = 0; i < n; ++i) expected += frame(i);
+    r.turn_of([&] {
+        for (int i = 0; i < n; ++i) r.s->deliver(chat::share(frame(i)));
+        CHECK(r.rec->writes == 0);  // nothing leaves inside the turn
+    });
+    CHECK(r.rec->writes == 1);
+    REQUIRE(r.rec->iov_counts.size() == 1);
+    CHECK(r.rec->iov_counts[0] == n);
+    CHECK(r.rec->sent == expected);
+    CHECK(r.s->queued_bytes() == 0);
+
+    // Frames queued by several handlers of one turn (say, join notices from several readers) still
+    // leave together: the drain runs after the handlers that were ready with the first.
+    r.turn_of([&] {
+        for (int h = 0; h < 3; ++h) asio::post(r.io, [&, h] { r.s->deliver(chat::share(frame(1000 + h))); });
+    });
+    CHECK(r.rec->writes == 2);
+    CHECK(r.rec->iov_counts.back() == 3);
+    CHECK(r.rec->sent == expected + frame(1000) + frame(1001) + frame(1002));
+    CHECK(r.turn->drains() == 2);
+}
+
+TEST_CASE("turn_end: the end-of-turn hooks run before the turn's output is written") {
+    rig r;
+    std::vector<std::string> events;
+    r.rec->events = &events;
+    r.turn->on_end([&] { events.push_back("commit"); });
+    r.turn_of([&] {
+        r.s->deliver(chat::share(frame(1)));
+        r.s->deliver(chat::share(frame(2)));
+    });
+    CHECK(events == std::vector<std::string>{"commit", "write"});
+
+    // A turn that queues nothing for a client still ends with the hooks when asked to.
+    events.clear();
+    r.turn_of([&] { r.turn->request(); });
+    CHECK(events == std::vector<std::string>{"commit"});
+    r.turn_of([] {});  // and a turn with neither runs no hook
+    CHECK(events == std::vector<std::string>{"commit"});
+}
+
+TEST_CASE("turn_end: a partial write waits for the transport; later frames join the rest, in order") {
+    rig r;
+    r.rec->budget = 5;
+    r.turn_of([&] {
+        r.s->deliver(chat::share("hello world\n"));
+        r.s->deliver(chat::share("second\n"));
+    });
+    CHECK(r.rec->writes == 1);  // 5 bytes taken: a short write means the transport is full
+    CHECK(r.rec->sent == "hello");
+    r.turn_of([&] { r.s->deliver(chat::share("third\n")); });
+    CHECK(r.rec->writes == 1);  // waiting for the transport: no write is tried
+    CHECK(r.s->queued_bytes() == 7 + 7 + 6);
+    fake_transport::make_writable(*r.wire, std::numeric_limits<std::size_t>::max());
+    r.io.poll();
+    CHECK(r.rec->writes == 2);
+    CHECK(r.rec->iov_counts.back() == 3);  // the rest of the line begun, and the two after it
+    CHECK(r.rec->sent == "hello world\nsecond\nthird\n");
+    CHECK(r.s->queued_bytes() == 0);
+}
+
+TEST_CASE("turn_end: the send queue's cap is unchanged; before refusing it writes what the transport takes") {
+    chat::limits lim;
+    lim.sendq = 64;
+    rig r(lim);
+    std::vector<std::string> events;
+    r.rec->events = &events;
+    r.turn->on_end([&] { events.push_back("commit"); });
+    r.rec->budget = 40;
+    const std::string line(30, 'x');
+    r.turn_of([&] {
+        r.s->deliver(chat::share(line + "\n"));
+        r.s->deliver(chat::share(line + "\n"));
+        CHECK(events.empty());
+        r.s->deliver(chat::share(line + "\n"));  // 93 > 64: hand over what fits first, hooks first
+        CHECK(events == std::vector<std::string>{"commit", "write"});
+        CHECK(r.rec->sent.size() == 40);
+        CHECK(r.overflows == 0);  // it fit after the write: 53 bytes queued
+        CHECK(r.s->queued_bytes() == 53);
+    });
+    r.turn_of([&] {
+        r.s->deliver(chat::share(line + "\n"));  // 84 > 64 and the transport takes nothing more
+        CHECK(r.overflows == 1);
+    });
+    // What was begun is finished, then the last word; nothing after it.
+    fake_transport::make_writable(*r.wire, std::numeric_limits<std::size_t>::max());
+    r.io.poll();
+    const std::string all = r.rec->sent;
+    CHECK(all.substr(0, 62) == line + "\n" + line + "\n");
+    CHECK(all.find("sendq_exceeded") != std::string::npos);
+    CHECK(all.size() < 62 + 31 + 200);  // the third line was not begun: dropped, not sent
+    CHECK(all.find(line + "\n" + line + "\n" + line) == std::string::npos);
+}
