@@ -40,6 +40,8 @@ struct limits {
     std::chrono::milliseconds ping_timeout{30'000};
     std::chrono::milliseconds write_stall{30'000};  // queued output that moves no byte this long; 0 = never
     std::chrono::milliseconds shutdown_grace{2'000};
+    // Join, part and quit notices may wait this long for a write that carries other output; 0 = none.
+    std::chrono::milliseconds notice_delay{50};
 };
 
 }  // namespace chat

@@ -182,13 +182,19 @@ bool dispatcher::in_room(const participant& p, const room* r) const {
     return r != nullptr && std::find(rooms.begin(), rooms.end(), r) != rooms.end();
 }
 
-void dispatcher::broadcast(const room& r, const line_ptr& line, const participant* skip) {
+void dispatcher::broadcast(const room& r, const line_ptr& line, const participant* skip, bool notice) {
+    if (notice) {
+        for (participant* m : r.members()) {
+            if (m != skip) m->deliver_notice(line);
+        }
+        return;
+    }
     for (participant* m : r.members()) {
         if (m != skip) m->deliver(line);
     }
 }
 
-void dispatcher::tell_neighbours(participant& p, const line_ptr& line, bool self) {
+void dispatcher::tell_neighbours(participant& p, const line_ptr& line, bool self, bool notice) {
     const std::uint64_t stamp = ++stamp_;
     p.chat().mark = stamp;
     if (self) p.deliver(line);
@@ -196,7 +202,11 @@ void dispatcher::tell_neighbours(participant& p, const line_ptr& line, bool self
         for (participant* m : r->members()) {
             if (m->chat().mark == stamp) continue;
             m->chat().mark = stamp;
-            m->deliver(line);
+            if (notice) {
+                m->deliver_notice(line);
+            } else {
+                m->deliver(line);
+            }
         }
     }
 }
@@ -209,7 +219,7 @@ void dispatcher::leave(participant& p, std::string_view reason) {
     if (!shutting_down_) {
         tell_neighbours(p, share(wire::encode(wire::out_json{{"type", "quit"}, {"nick", s.nick}, {"reason", reason},
                                              {"ts", now_ms()}})),
-                        false);
+                        false, true);
     }
     for (room* r : s.rooms) {
         r->remove(&p);

@@ -85,8 +85,9 @@ private:
     void refuse(participant& p, const wire_error& e, std::string_view about, bool strike = false,
                 std::string_view room = {}, std::string_view nick = {});
     // Delivers `line` once to every peer sharing a room with `p`, and to `p` itself if `self`.
-    void tell_neighbours(participant& p, const line_ptr& line, bool self);
-    void broadcast(const room& r, const line_ptr& line, const participant* skip = nullptr);
+    // A `notice` may wait for each peer's next write (participant::deliver_notice).
+    void tell_neighbours(participant& p, const line_ptr& line, bool self, bool notice = false);
+    void broadcast(const room& r, const line_ptr& line, const participant* skip = nullptr, bool notice = false);
     // The dispatcher ends p's session: notices with `reason`, then p flushes and closes.
     void drop(participant& p, std::string_view reason);
     bool in_room(const participant& p, const room* r) const;

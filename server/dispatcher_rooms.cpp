@@ -24,7 +24,7 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
         s.rooms.push_back(&r);
         broadcast(r,
                   share(wire::encode(wire::out_json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
-                  &p);
+                  &p, true);
     }
     wire::out_json members = wire::out_json::array();
     for (const participant* m : r.members()) members.push_back(m->chat().nick);
@@ -80,11 +80,13 @@ void dispatcher::on_part(participant& p, const json& b) {
     room* r = registry_.find_room(*name);
     if (!in_room(p, r)) return refuse(p, {"not_in_room", "you are not in " + wire::shown(*name)}, "part", false, wire::shown(*name));
     peer_state& s = p.chat();
-    broadcast(*r, share(wire::encode(wire::out_json{{"type", "part"},
-                                    {"room", r->name()},
-                                    {"nick", s.nick},
-                                    {"reason", wire::clip(reason, lim_.max_topic)},
-                                    {"ts", now_ms()}})));
+    const line_ptr line = share(wire::encode(wire::out_json{{"type", "part"},
+                                                            {"room", r->name()},
+                                                            {"nick", s.nick},
+                                                            {"reason", wire::clip(reason, lim_.max_topic)},
+                                                            {"ts", now_ms()}}));
+    broadcast(*r, line, &p, true);
+    p.deliver(line);  // the one who parts waits for it
     r->remove(&p);
     s.rooms.erase(std::find(s.rooms.begin(), s.rooms.end(), r));
     registry_.drop_if_empty(r);

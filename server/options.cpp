@@ -177,6 +177,9 @@ const std::vector<flag>& flags() {
              o.store_max_bytes = static_cast<std::uint64_t>(*n) << 20;
              return std::nullopt;
          }},
+        {"--notice-delay", "SECS",
+         "join, part and quit notices may wait this long to share a write; 0 = sent at once (default 0.05)",
+         secs(&limits::notice_delay, true)},
         {"--quiet", nullptr, "no per-connection log lines",
          [](options& o, std::string_view) -> std::optional<std::string> {
              o.quiet = true;

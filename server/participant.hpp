@@ -43,6 +43,11 @@ public:
     // the dispatcher: it runs inside fan-out loops.
     virtual void deliver(const line_ptr& line) = 0;
 
+    // Queues a notice nobody is waiting for (someone else's join, part or quit). It may wait for
+    // the peer's next write, at most --notice-delay, so a crowd joining at once costs each member
+    // a few writes instead of one per joiner; it is never reordered or dropped.
+    virtual void deliver_notice(const line_ptr& line) { deliver(line); }
+
     // The dispatcher has let this peer go (quit, bad version, too many errors, excess flood): flush
     // what is queued, then close. `reason` is for the log.
     virtual void close_after_flush(std::string_view reason) = 0;

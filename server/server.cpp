@@ -70,7 +70,7 @@ server::server(asio::io_context& io, options opts)
       log_(opts_.quiet, opts_.log),
       chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, startup_note_), opts_.lim), {},
             make_store(opts_, log_)),
-      turn_(std::make_shared<turn_end>(io.get_executor())),
+      turn_(std::make_shared<turn_end>(io.get_executor(), opts_.lim.notice_delay)),
       sessions_ctx_{chat_, log_, *turn_, stats_.sendq_overflows},
       grace_timer_(io),
       store_timer_(io) {

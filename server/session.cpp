@@ -36,7 +36,7 @@ void session::start() {
     arm_watchdog();
 }
 
-void session::deliver(const line_ptr& line) {
+void session::queue(const line_ptr& line, bool can_wait) {
     if (phase_ != phase::open) return;
     if (!queue_.push(line)) {
         // The cap is for a peer that stopped reading, not for a burst this turn has not written yet:
@@ -46,7 +46,11 @@ void session::deliver(const line_ptr& line) {
         write_queued(false);
         if (!queue_.push(line)) return on_overflow();
     }
-    ctx_.turn.want_flush(*this);
+    if (can_wait) {
+        ctx_.turn.want_flush_later(*this);
+    } else {
+        ctx_.turn.want_flush(*this);
+    }
 }
 
 void session::on_overflow() {

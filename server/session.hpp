@@ -47,7 +47,8 @@ public:
     // Starts the watchdog, then (after the transport's handshake) the read loop.
     void start();
 
-    void deliver(const line_ptr& line) override;
+    void deliver(const line_ptr& line) override { queue(line, false); }
+    void deliver_notice(const line_ptr& line) override { queue(line, true); }
     void close_after_flush(std::string_view reason) override;
     void flush_turn() override;
 
@@ -83,6 +84,8 @@ private:
     // `error_line` (if any) is sent, then the queue is flushed and the transport closed.
     void fail(std::string_view quit_reason, std::string_view log_reason, std::string error_line = {});
     void begin_close(std::string_view reason);
+    // `can_wait`: the line may wait for a later write (turn_end::want_flush_later).
+    void queue(const line_ptr& line, bool can_wait);
     void on_overflow();
     // Writes until the queue is empty or the transport takes no more, without waiting.
     // `may_stall`: a transport that takes no more starts the write-stall deadline.

@@ -2,6 +2,12 @@
 
 namespace chat {
 
+namespace {
+
+constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+
+}  // namespace
+
 void turn_end::request() {
     if (in_hooks_) return;  // a hook's own appends are committed by that hook
     dirty_ = true;
@@ -10,16 +16,43 @@ void turn_end::request() {
 
 void turn_end::want_flush(turn_writer& w) {
     dirty_ = true;
-    if (w.turn_slot_ != std::numeric_limits<std::size_t>::max() || shut_down_) return;
+    if (w.turn_slot_ != none || shut_down_) return;
     w.turn_slot_ = pending_.size();
     pending_.push_back(&w);
     post_drain();
 }
 
+void turn_end::want_flush_later(turn_writer& w) {
+    if (delay_.count() == 0) return want_flush(w);
+    if (w.turn_slot_ != none || w.later_slot_ != none || shut_down_) return;
+    w.later_slot_ = later_.size();
+    later_.push_back(&w);
+    if (later_armed_) return;
+    later_armed_ = true;
+    later_timer_.expires_after(delay_);
+    later_timer_.async_wait([self = shared_from_this()](const asio::error_code&) { self->on_later_timer(); });
+}
+
+void turn_end::on_later_timer() {
+    later_armed_ = false;
+    if (shut_down_) return;
+    std::vector<turn_writer*> due;
+    due.swap(later_);
+    for (turn_writer* w : due) {
+        if (!w) continue;
+        w->later_slot_ = none;
+        want_flush(*w);
+    }
+}
+
 void turn_end::forget(turn_writer& w) {
-    if (w.turn_slot_ == std::numeric_limits<std::size_t>::max()) return;
+    if (w.later_slot_ != none) {
+        later_[w.later_slot_] = nullptr;
+        w.later_slot_ = none;
+    }
+    if (w.turn_slot_ == none) return;
     pending_[w.turn_slot_] = nullptr;
-    w.turn_slot_ = std::numeric_limits<std::size_t>::max();
+    w.turn_slot_ = none;
 }
 
 void turn_end::commit_early() {
@@ -30,9 +63,14 @@ void turn_end::shut_down() {
     shut_down_ = true;
     hooks_.clear();
     for (turn_writer* w : pending_) {
-        if (w) w->turn_slot_ = std::numeric_limits<std::size_t>::max();
+        if (w) w->turn_slot_ = none;
     }
     pending_.clear();
+    for (turn_writer* w : later_) {
+        if (w) w->later_slot_ = none;
+    }
+    later_.clear();
+    later_timer_.cancel();
 }
 
 void turn_end::post_drain() {
@@ -63,7 +101,11 @@ void turn_end::drain() {
             turn_writer* w = pending_[i];
             if (!w) continue;
             pending_[i] = nullptr;
-            w->turn_slot_ = std::numeric_limits<std::size_t>::max();
+            w->turn_slot_ = none;
+            if (w->later_slot_ != none) {  // what waited goes out with this write
+                later_[w->later_slot_] = nullptr;
+                w->later_slot_ = none;
+            }
             w->flush_turn();
         }
         from = to;

@@ -1,7 +1,8 @@
 // The end of one turn of the event loop, as Redis's beforeSleep: the hooks run (a store's group
 // commit), then every session that was given output during the turn writes it in one gathered write.
 // A turn ends when the handlers that were ready together have run: the first session to get output
-// (or a request()) posts one drain, which the loop runs after them.
+// (or a request()) posts one drain, which the loop runs after them. Output nobody waits for (notices)
+// may instead wait up to a delay for a turn that writes that session anyway.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +10,8 @@
 #include <limits>
 #include <memory>
 #include <vector>
+
+#include <chrono>
 
 #include <asio.hpp>
 
@@ -27,11 +30,14 @@ protected:
 private:
     friend class turn_end;
     std::size_t turn_slot_ = std::numeric_limits<std::size_t>::max();  // index in pending_, or max()
+    std::size_t later_slot_ = std::numeric_limits<std::size_t>::max();  // index in later_, or max()
 };
 
 class turn_end : public std::enable_shared_from_this<turn_end> {
 public:
-    explicit turn_end(asio::any_io_executor ex) : ex_(std::move(ex)) {}
+    // Output given with want_flush_later() waits at most `delay` (0: it is flushed this turn).
+    turn_end(asio::any_io_executor ex, std::chrono::milliseconds delay)
+        : ex_(ex), later_timer_(ex), delay_(delay) {}
 
     // Registers `hook` to run at the end of every turn in which output was queued or request() was
     // called, before any of that output reaches a transport. A hook also runs early, in the middle
@@ -43,6 +49,9 @@ public:
 
     // `w` has output: flush it when the turn ends. Once per turn however often it is called.
     void want_flush(turn_writer& w);
+    // `w` has output that can wait: flush it with the first turn that flushes it anyway, or once the
+    // delay has passed.
+    void want_flush_later(turn_writer& w);
     // `w` is going away: it is not flushed.
     void forget(turn_writer& w);
     // A send queue must write before the turn ends: run the hooks now if this turn queued anything.
@@ -57,10 +66,15 @@ private:
     void post_drain();
     void drain();
     void run_hooks();
+    void on_later_timer();
 
     asio::any_io_executor ex_;
     std::vector<std::function<void()>> hooks_;
     std::vector<turn_writer*> pending_;  // null where a writer was forgotten
+    std::vector<turn_writer*> later_;    // waiting for the delay; null where flushed or forgotten
+    asio::steady_timer later_timer_;
+    std::chrono::milliseconds delay_;
+    bool later_armed_ = false;
     bool posted_ = false;
     bool dirty_ = false;  // output or a request since the hooks last ran
     bool shut_down_ = false;

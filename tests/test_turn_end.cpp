@@ -2,6 +2,7 @@
 // a fake transport, driven by io_context::poll() (no socket, no clock).
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstddef>
 #include <limits>
 #include <memory>
@@ -123,7 +124,7 @@ struct rig {
     chat::limits lim;
     chat::dispatcher chat;
     chat::logger log{true, false};
-    std::shared_ptr<chat::turn_end> turn = std::make_shared<chat::turn_end>(io.get_executor());
+    std::shared_ptr<chat::turn_end> turn = std::make_shared<chat::turn_end>(io.get_executor(), lim.notice_delay);
     std::uint64_t overflows = 0;
     chat::session_context ctx{chat, log, *turn, overflows};
     std::shared_ptr<wire_record> rec = std::make_shared<wire_record>();
@@ -231,4 +232,35 @@ TEST_CASE("turn_end: the send queue's cap is unchanged; before refusing it write
     CHECK(all.find("sendq_exceeded") != std::string::npos);
     CHECK(all.size() < 62 + 31 + 200);  // the third line was not begun: dropped, not sent
     CHECK(all.find(line + "\n" + line + "\n" + line) == std::string::npos);
+}
+
+TEST_CASE("turn_end: notices wait for the client's next write, in order, or at most the notice delay") {
+    rig r;  // --notice-delay at its default, 50 ms
+    r.turn_of([&] {
+        r.s->deliver_notice(chat::share(frame(1)));
+        r.s->deliver_notice(chat::share(frame(2)));
+    });
+    CHECK(r.rec->writes == 0);
+    r.turn_of([&] { r.s->deliver(chat::share(frame(3))); });  // a frame someone waits for takes them along
+    CHECK(r.rec->writes == 1);
+    CHECK(r.rec->sent == frame(1) + frame(2) + frame(3));
+
+    // Alone, a notice leaves once the delay has passed (waited for on the loop, with a deadline).
+    r.turn_of([&] { r.s->deliver_notice(chat::share(frame(4))); });
+    CHECK(r.rec->writes == 1);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (r.rec->writes == 1 && std::chrono::steady_clock::now() < deadline) {
+        r.io.run_one_for(std::chrono::milliseconds(100));
+    }
+    CHECK(r.rec->writes == 2);
+    CHECK(r.rec->sent == frame(1) + frame(2) + frame(3) + frame(4));
+}
+
+TEST_CASE("turn_end: with --notice-delay 0 a notice is written in its own turn") {
+    chat::limits lim;
+    lim.notice_delay = std::chrono::milliseconds(0);
+    rig r(lim);
+    r.turn_of([&] { r.s->deliver_notice(chat::share(frame(1))); });
+    CHECK(r.rec->writes == 1);
+    CHECK(r.rec->sent == frame(1));
 }
