@@ -6,6 +6,7 @@
 #include "format.hpp"
 #include "notify.hpp"
 #include "protocol.hpp"
+#include "urls.hpp"
 #include "search_mode.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
@@ -81,7 +82,7 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
     return out;
 }
 
-// A word longer than a row is cut where the row ends.
+// A word longer than a row is cut where the row ends (a URL, on rows of its own without the indent).
 std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
     std::vector<row> rows(1);
     if (width <= 0) return rows;
@@ -118,12 +119,28 @@ std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
                 std::string_view word = text.substr(0, end);
                 text.remove_prefix(end);
                 const int w = cols_of(word);
+                const std::size_t lead = word.find_first_not_of(' ');
+                const std::string_view bare = lead == std::string_view::npos ? std::string_view() : word.substr(lead);
+                // A URL that would be cut is kept whole for a terminal's click or copy: on rows of
+                // its own, from the first column, its continuation rows without the indent.
+                bool url_rows = false;
                 if (col + w > width && col > indent) {
-                    const std::size_t lead = word.find_first_not_of(' ');
-                    std::string_view bare = lead == std::string_view::npos ? std::string_view() : word.substr(lead);
                     if (cols_of(bare) <= width - indent) {
                         new_row();
                         word = bare;
+                    } else if (is_url(bare)) {
+                        url_rows = true;
+                    }
+                } else if (col + w > width && !bare.empty() && is_url(bare)) {
+                    url_rows = true;
+                }
+                if (url_rows) {
+                    word = bare;
+                    if (col > 0) {
+                        // A row holding only the indent is reused; otherwise the URL starts a new one.
+                        if (col == indent && rows.back().size() == 1 && indent > 0) rows.back().clear();
+                        else rows.emplace_back();
+                        col = 0;
                     }
                 }
                 // Place the word, cutting it where rows end.
@@ -134,10 +151,15 @@ std::vector<row> wrap(const std::vector<run>& in, int width, int indent) {
                     const char32_t cp = chat::utf8::decode(word, i);
                     int cw = chat::utf8::width(cp);
                     if (cw < 0) cw = 1;
-                    if (col + cw > width && col > indent) {
+                    if (col + cw > width && (col > indent || (url_rows && col > 0))) {
                         if (!cur.empty()) rows.back().push_back({cur, r.look});
                         cur.clear();
-                        new_row();
+                        if (url_rows) {
+                            rows.emplace_back();
+                            col = 0;
+                        } else {
+                            new_row();
+                        }
                     }
                     cur.append(word, start, i - start);
                     col += cw;

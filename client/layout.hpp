@@ -24,7 +24,8 @@ style nick_style(std::string_view nick);
 std::vector<run> pieces(const model& m, const window& w, const chat_line& l);
 
 // Wraps pieces into rows of at most `width` columns, at spaces where it can; rows after the first
-// start with `indent` spaces (none when the indent would take half the width).
+// start with `indent` spaces (none when the indent would take half the width). A URL that would be
+// cut starts a row of its own at the first column and continues on rows without the indent.
 std::vector<row> wrap(const std::vector<run>& in, int width, int indent);
 
 // Columns a row takes.

@@ -6,6 +6,7 @@
 
 #include "format.hpp"
 #include "layout.hpp"
+#include "urls.hpp"
 #include "utf8.hpp"
 
 using namespace chat::client;
@@ -208,4 +209,47 @@ TEST_CASE("layout: a narrow status bar drops the address and quiet windows befor
     m.current = 1;
     m.windows[1].joining = true;
     CHECK(text_of(status_line(m, 120).left).find("| #rust (joining) |") != std::string::npos);
+}
+
+TEST_CASE("layout: a URL longer than the rest of the row starts its own row, its continuation without indent") {
+    const std::string url = "https://example.org/a/very/long/path/that/goes/on?and=on&for=ever#frag";
+    REQUIRE(url.size() == 70);
+    const auto rows = wrapped("12:00 <bob> see " + url + " thanks", 30, 12);
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0] == "12:00 <bob> see");
+    // Full rows from the first column: joined, they are the URL, with no space inside it.
+    CHECK(rows[1] == url.substr(0, 30));
+    CHECK(rows[2] == url.substr(30, 30));
+    CHECK(rows[3] == url.substr(60) + " thanks");
+    // On a row that holds only the indent, the URL takes the row from its first column.
+    const auto again = wrapped("12:00 <bob> see\n" + url, 30, 12);
+    REQUIRE(again.size() == 4);
+    CHECK(again[1] == url.substr(0, 30));
+    CHECK(again[3] == url.substr(60));
+}
+
+TEST_CASE("layout: a URL that fits an indented row is moved there whole; other long words are cut as before") {
+    auto rows = wrapped("12:00 <bob> look www.example.org/ab now", 30, 12);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0] == "12:00 <bob> look");
+    CHECK(rows[1] == "            www.example.org/ab");
+    CHECK(rows[2] == "            now");
+    rows = wrapped("12:00 <bob> look abcdefghijklmnopqrstuvwxyz0123", 30, 12);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0] == "12:00 <bob> look abcdefghijklm");
+    CHECK(rows[1] == "            nopqrstuvwxyz0123");
+}
+
+TEST_CASE("layout: what counts as a URL") {
+    CHECK(is_url("https://x.org"));
+    CHECK(is_url("gemini://x"));
+    CHECK(is_url("(https://x.org/a)"));
+    CHECK(is_url("<http://x>"));
+    CHECK(is_url("www.example.org"));
+    CHECK_FALSE(is_url("https://"));
+    CHECK_FALSE(is_url("x://y"));       // a one-letter scheme is a drive letter or a typo
+    CHECK_FALSE(is_url("9ab://y"));
+    CHECK_FALSE(is_url("ht tp://y"));
+    CHECK_FALSE(is_url("hello"));
+    CHECK_FALSE(is_url("www."));
 }
