@@ -169,6 +169,7 @@ const char* help_text() {
            "Up / Down            lines typed before\n"
            "Ctrl-R               search this window (input empty) or the lines typed before; Esc leaves\n"
            "Tab                  complete a command, a #room or a nick (again: the next one)\n"
+           "Alt-Shift-N / -B     show or hide the nick list / the window list\n"
            "Ctrl-W / Ctrl-U      erase a word / to the start of the line\n"
            "Ctrl-Z               suspend; 'fg' in the shell comes back\n"
            "Ctrl-L               redraw the screen";

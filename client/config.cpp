@@ -362,9 +362,9 @@ rooms = ["#rust", "#ops"]  # joined after connecting, and again after every reco
 [look]
 timestamp = "%H:%M"        # strftime format of the time before each line ("%H:%M:%S", "%I:%M %p")
 theme = "dark"             # dark, light (colours for a light background) or mono (no colours)
-nicklist = false           # nick list at the right (Alt-Shift-N toggles it)
-windowlist = false         # window list at the left (Alt-Shift-B toggles it)
-mouse = false              # the mouse wheel scrolls; off keeps the terminal's own selection
+nicklist = false           # the current room's nick list at the right (Alt-Shift-N toggles it)
+windowlist = false         # the window list at the left (Alt-Shift-B toggles it)
+mouse = false              # the mouse wheel scrolls, 3 rows a notch; off keeps the terminal's own selection
 
 [notify]
 level = "mention"          # off, private (private messages), mention (and lines naming you), all

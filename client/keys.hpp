@@ -12,6 +12,7 @@ struct key {
         escape,  // a lone Esc
         paste,   // a bracketed paste: `text` holds it as the terminal sent it
         scroll_end,  // Ctrl-End, Alt-End: back to the newest line
+        wheel_up, wheel_down,  // the mouse wheel, when look.mouse turned the terminal's mouse mode on
     };
     type what = type::none;
     char32_t cp = 0;  // the character; for ctrl/alt the letter or digit pressed with it; F-key number

@@ -169,9 +169,21 @@ bool terminal::open(std::string_view theme) {
     return true;
 }
 
+void terminal::set_mouse(bool on) {
+    if (!open_ || on == mouse_) return;
+    mouse_ = on;
+    // Only the wheel: buttons 4 and 5 pressed. No click timing, so a notch is a key at once.
+    mouseinterval(0);
+    mousemask(on ? (BUTTON4_PRESSED | BUTTON5_PRESSED) : 0, nullptr);
+}
+
 void terminal::close() {
     if (!open_) return;
     open_ = false;
+    if (mouse_) {
+        mousemask(0, nullptr);
+        mouse_ = false;
+    }
     bracketed_paste(false);
     endwin();
 }
@@ -314,6 +326,14 @@ bool terminal::read_key(key& k) {
         case KEY_NPAGE: k.what = t::page_down; break;
         case KEY_ENTER: k.what = t::enter; break;
         case KEY_RESIZE: k.what = t::resize; break;
+        case KEY_MOUSE: {
+            MEVENT ev{};
+            if (getmouse(&ev) == OK) {
+                if ((ev.bstate & BUTTON4_PRESSED) != 0) k.what = t::wheel_up;
+                else if ((ev.bstate & BUTTON5_PRESSED) != 0) k.what = t::wheel_down;
+            }
+            break;
+        }
         default:
             if (ch >= KEY_F(1) && ch <= KEY_F(12)) {
                 k.what = t::function;

@@ -47,6 +47,11 @@ public:
     void place_cursor(int y, int x);
     void refresh();
 
+    // The mouse wheel (look.mouse): ncurses turns the terminal's mouse mode on (`\e[?1000h`, SGR
+    // reports) and off again on close and suspend, as with bracketed paste. Off by default, so the
+    // terminal's own selection works.
+    void set_mouse(bool on);
+
     // Reads one key without waiting; false when none is waiting.
     bool read_key(key& k);
 
@@ -56,6 +61,7 @@ public:
 
 private:
     bool open_ = false;
+    bool mouse_ = false;
     // A bracketed paste being read: it may span several reads.
     bool in_paste_ = false;
     bool paste_full_ = false;

@@ -49,7 +49,8 @@ bool on_paste_key(model& m, const key& k, effects& fx);
 // Once a second while lines are pending: sends a few more without tripping the rate limit.
 void on_tick(model& m, effects& fx);
 
-// Applies one key. `page_rows` and `page_cols` are the size of the message pane, for PgUp/PgDn.
+// Applies one key. `page_rows` is the height of the message pane, for PgUp/PgDn, and `page_cols` the
+// terminal's width (the side panels that are drawn take their part of it, panels.hpp).
 // Returns true if the key asked to quit (the quit frame is then in `fx`). `redraw_all` is set for
 // Ctrl-L.
 bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effects& fx, bool& redraw_all);

@@ -1,8 +1,10 @@
 // The part of update that handles key presses: editing the input line, scrolling, switching windows.
 #include "completion.hpp"
 #include "layout.hpp"
+#include "panels.hpp"
 #include "search_mode.hpp"
 #include "update.hpp"
+#include "windows.hpp"
 
 namespace chat::client {
 
@@ -10,8 +12,25 @@ void scroll_by(model& m, long rows, int width, int height) {
     scroll_rows(m, current_window(m), rows, width, height);
 }
 
-bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effects& fx, bool& redraw_all) {
+namespace {
+
+// Alt-Shift-N, Alt-Shift-B: a panel on or off. One that cannot be drawn now says why.
+void toggle_panel(model& m, bool& on, const char* name, int term_cols) {
+    on = !on;
+    if (on && layout_panels(m, term_cols).narrow) {
+        add_info(m, std::string("the ") + name + " is on, but hidden while the conversation would keep fewer than " +
+                        std::to_string(min_pane_cols) + " columns");
+    }
+}
+
+constexpr long wheel_rows = 3;  // rows one notch of the wheel scrolls
+
+}  // namespace
+
+bool on_key(model& m, const key& k, std::size_t page_rows, int term_cols, effects& fx, bool& redraw_all) {
     using t = key::type;
+    // The message pane is what the panels leave of the terminal's width.
+    const int page_cols = layout_panels(m, term_cols).pane_width;
     input_line& in = m.input;
     // A page less two rows, so the rows at the edge stay in view for context.
     const long page = static_cast<long>(page_rows > 2 ? page_rows - 2 : 1);
@@ -59,6 +78,14 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
         break;
     }
     case t::page_down: scroll_by(m, -page, page_cols, height); break;
+    case t::wheel_up: {
+        window& w = current_window(m);
+        const auto before = std::pair(w.scroll, w.scroll_cut);
+        scroll_by(m, wheel_rows, page_cols, height);
+        if (std::pair(w.scroll, w.scroll_cut) == before) request_older(m, w, fx);
+        break;
+    }
+    case t::wheel_down: scroll_by(m, -wheel_rows, page_cols, height); break;
     case t::tab:
         // Commands, #rooms and nicks (the most recently active first); again: the next one.
         complete_input(m);
@@ -69,8 +96,10 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int page_cols, effect
     case t::alt:
         if (k.cp >= U'1' && k.cp <= U'9') switch_to(m, k.cp - U'1');
         else if (k.cp == U'0') switch_to(m, 9);
-        else if (k.cp == U'n' || k.cp == U'N') next_window(m, 1);
+        else if (k.cp == U'n') next_window(m, 1);
         else if (k.cp == U'p' || k.cp == U'P') next_window(m, -1);
+        else if (k.cp == U'N') toggle_panel(m, m.cfg.nicklist, "nick list", term_cols);
+        else if (k.cp == U'B') toggle_panel(m, m.cfg.windowlist, "window list", term_cols);
         break;
     case t::ctrl:
         switch (k.cp) {

@@ -5,6 +5,7 @@
 
 #include "format.hpp"
 #include "layout.hpp"
+#include "panels.hpp"
 #include "protocol.hpp"
 #include "windows.hpp"
 #include "utf8.hpp"
@@ -13,10 +14,18 @@ namespace chat::client {
 
 namespace {
 
-int draw_row(terminal& t, int y, const row& r, int width) {
+int draw_row(terminal& t, int y, const row& r, int width, int x0 = 0) {
     int x = 0;
-    for (const auto& piece : r) x += t.put(y, x, piece.text, piece.look, width - x);
+    for (const auto& piece : r) x += t.put(y, x0 + x, piece.text, piece.look, width - x);
     return x;
+}
+
+// A side panel: its rows in `width` columns from `x`, and a separator column at `sep`.
+void draw_panel(terminal& t, const std::vector<row>& rows, int top, int height, int x, int width, int sep) {
+    for (int i = 0; i < height; ++i) {
+        t.put(top + i, sep, "\u2502", style::dim, 1);
+        if (i < static_cast<int>(rows.size())) draw_row(t, top + i, rows[static_cast<std::size_t>(i)], width, x);
+    }
 }
 
 void draw_title(const model& m, terminal& t, int width) {
@@ -39,7 +48,7 @@ void draw_status(const model& m, terminal& t, int y, int width) {
     t.put(y, std::max(0, width - conn_cols + 1), bar.right.text, bar.right.look, conn_cols - 1);
 }
 
-void draw_pane(model& m, terminal& t, int top, int height, int width) {
+void draw_pane(model& m, terminal& t, int top, int height, int x0, int width) {
     const window& w = current_window(m);
     if (height <= 0) return;
     std::vector<row> rows;
@@ -63,9 +72,9 @@ void draw_pane(model& m, terminal& t, int top, int height, int width) {
     const std::size_t skip = rows.size() > static_cast<std::size_t>(height) ? rows.size() - static_cast<std::size_t>(height) : 0;
     // Few lines sit at the bottom of the pane, next to the input line, like a conversation.
     int y = top + height - static_cast<int>(rows.size() - skip);
-    for (std::size_t i = skip; i < rows.size(); ++i, ++y) draw_row(t, y, rows[i], width);
+    for (std::size_t i = skip; i < rows.size(); ++i, ++y) draw_row(t, y, rows[i], width, x0);
     if (w.lines.empty() && m.windows.empty()) {
-        t.put(top, 0, "Type /join #room to join a room, /rooms to list them, /help for help.", style::dim, width);
+        t.put(top, x0, "Type /join #room to join a room, /rooms to list them, /help for help.", style::dim, width);
     }
 }
 
@@ -108,6 +117,8 @@ std::size_t pane_rows(int rows) { return rows > 3 ? static_cast<std::size_t>(row
 void draw(model& m, terminal& t) {
     const int height = t.rows();
     const int width = t.cols();
+    // look.mouse, from the config file or /set: the terminal reports the wheel only while it is on.
+    t.set_mouse(m.cfg.mouse);
     t.erase();
     if (height <= 0 || width <= 0) {
         t.refresh();
@@ -116,11 +127,20 @@ void draw(model& m, terminal& t) {
     if (height >= 4) {
         draw_title(m, t, width);
         // A paste waiting for an answer takes the bottom of the pane, next to the input line.
-        auto offer = paste_rows(m, width);
         const int pane = height - 3;
+        // The side panels that are on and fit (panels.hpp) take the pane's height at its sides.
+        const panel_layout pl = layout_panels(m, width);
+        if (pl.left > 0) draw_panel(t, windowlist_rows(m, pl.left - 1, pane), 1, pane, 0, pl.left - 1, pl.left - 1);
+        if (pl.right > 0) {
+            const int x = width - pl.right + 1;
+            draw_panel(t, nicklist_rows(m, pl.right - 1, pane), 1, pane, x, pl.right - 1, x - 1);
+        }
+        auto offer = paste_rows(m, pl.pane_width);
         const int offer_rows = std::min(static_cast<int>(offer.size()), pane);
-        draw_pane(m, t, 1, pane - offer_rows, width);
-        for (int i = 0; i < offer_rows; ++i) draw_row(t, 1 + pane - offer_rows + i, offer[static_cast<std::size_t>(i)], width);
+        draw_pane(m, t, 1, pane - offer_rows, pl.pane_x, pl.pane_width);
+        for (int i = 0; i < offer_rows; ++i) {
+            draw_row(t, 1 + pane - offer_rows + i, offer[static_cast<std::size_t>(i)], pl.pane_width, pl.pane_x);
+        }
         draw_status(m, t, height - 2, width);
     } else if (height >= 2) {
         draw_status(m, t, height - 2, width);
