@@ -10,6 +10,8 @@
 #include "model.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
+#include "update.hpp"
+#include "update.hpp"
 #include "windows.hpp"
 
 namespace chat::client {
@@ -143,9 +145,27 @@ void research(model& m, std::size_t rows, int cols) {
     else find_in_history(m, m.input.history().size());
 }
 
-void older(model& m, std::size_t rows, int cols) {
+// Past what the window holds, the server's stored history can be searched too.
+bool server_can_search(const model& m) {
+    const search_state& s = m.isearch;
+    if (s.what != mode::scrollback || !m.search || m.state != conn_state::online || s.query.empty()) return false;
+    const window& w = current_window(m);
+    return !m.windows.empty() && !w.query && w.name == s.room;
+}
+
+void older(model& m, std::size_t rows, int cols, effects& fx) {
     search_state& s = m.isearch;
-    if (s.query.empty() || !s.found) return;
+    if (s.query.empty()) return;
+    if (!s.found || s.no_older) {
+        if (!server_can_search(m)) return;
+        // Nothing (older) here: the server's store is asked, and its answer shows at the bottom.
+        const std::string words = s.query;
+        const std::string room = s.room;
+        s = search_state{};
+        scroll_to_end(current_window(m));
+        do_search(m, words, room, fx);
+        return;
+    }
     const search_state before = s;
     if (s.what == mode::scrollback) find_in_scrollback(m, s.from_end + 1, rows, cols);
     else find_in_history(m, s.history_at);
@@ -174,7 +194,7 @@ void cancel(model& m) {
 
 }  // namespace
 
-bool search_key(model& m, const key& k, std::size_t rows, int cols) {
+bool search_key(model& m, const key& k, std::size_t rows, int cols, effects& fx) {
     using t = key::type;
     search_state& s = m.isearch;
     if (s.what == mode::off) {
@@ -197,7 +217,7 @@ bool search_key(model& m, const key& k, std::size_t rows, int cols) {
         return true;
     case t::ctrl:
         if (k.cp == U'r') {
-            older(m, rows, cols);
+            older(m, rows, cols, fx);
             return true;
         }
         if (k.cp == U'h') {
@@ -277,6 +297,7 @@ std::string search_status(const model& m) {
     out = chat::utf8::sanitize(out);
     if (!s.query.empty() && !s.found) out += " not found";
     else if (s.no_older) out += " (no older match)";
+    if (((!s.query.empty() && !s.found) || s.no_older) && server_can_search(m)) out += ", Ctrl-R asks the server";
     else if (s.query.empty()) out += s.what == mode::scrollback ? " (type to search, Esc leaves)" : "";
     return out;
 }

@@ -14,6 +14,7 @@ struct model;
 struct window;
 struct key;
 struct run;
+struct effects;
 
 struct search_state {
     enum class mode { off, scrollback, history };
@@ -33,8 +34,10 @@ struct search_state {
 
 // A key while searching, or Ctrl-R starting a search. True when the search took the key. Any
 // key that is not the search's own ends it, leaving the match in view (or in the input line), and
-// is then handled as usual (false). `rows` and `cols` are the message pane's size.
-bool search_key(model& m, const key& k, std::size_t rows, int cols);
+// is then handled as usual (false). `rows` and `cols` are the message pane's size. Past the oldest
+// match of a room's scroll-back, Ctrl-R asks the server's stored history (feature "search") for
+// the query, ending the search; the answer is shown in the window.
+bool search_key(model& m, const key& k, std::size_t rows, int cols, effects& fx);
 
 // Whether line `w.lines[index]` is the scroll-back match shown now.
 bool is_search_match(const model& m, const window& w, std::size_t index);

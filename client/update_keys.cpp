@@ -37,7 +37,7 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int term_cols, effect
     const int height = static_cast<int>(page_rows);
     if (on_paste_key(m, k, fx)) return false;
     // Ctrl-R and the keys of a search in progress (search_mode.cpp).
-    if (search_key(m, k, page_rows, page_cols)) return false;
+    if (search_key(m, k, page_rows, page_cols, fx)) return false;
     switch (k.what) {
     case t::paste:
         on_paste(m, k.text, k.cut_short);

@@ -221,3 +221,35 @@ TEST_CASE("the match is drawn in its own style, across the runs of a line") {
     }
     CHECK(marked == "bob|> |a|");
 }
+
+TEST_CASE("past the oldest match, Ctrl-R asks the server's stored history where it can search") {
+    model m = with_lines(0);
+    say(m, "bob", "deploy at noon");
+    press(m, ctrl(U'r'));
+    type(m, "deploy");
+    press(m, ctrl(U'r'));
+    REQUIRE(m.isearch.no_older);
+    // Without the feature: nothing more to do, the search stays.
+    CHECK(bar(m).find("asks the server") == std::string::npos);
+    {
+        effects fx;
+        bool redraw = false;
+        on_key(m, ctrl(U'r'), pane_h, pane_w, fx, redraw);
+        CHECK(fx.frames.empty());
+        CHECK(m.isearch.what == search_state::mode::scrollback);
+    }
+    m.search = true;  // welcome.features has "search"
+    CHECK(bar(m).find("(no older match), Ctrl-R asks the server") != std::string::npos);
+    effects fx;
+    bool redraw = false;
+    on_key(m, ctrl(U'r'), pane_h, pane_w, fx, redraw);
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find(R"("type":"search")") != std::string::npos);
+    CHECK(fx.frames[0].find(R"("words":"deploy")") != std::string::npos);
+    CHECK(fx.frames[0].find(R"("room":"#rust")") != std::string::npos);
+    CHECK(m.isearch.what == search_state::mode::off);
+    // Nothing found at all asks the same way.
+    press(m, ctrl(U'r'));
+    type(m, "nowhere");
+    CHECK(bar(m).find("\"nowhere\" not found, Ctrl-R asks the server") != std::string::npos);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ctrl-R in tmux: the scroll-back search finds a line scrolled far off the screen, shows it
 # highlighted with the mode and query in the status bar, goes older on Ctrl-R, says "not found",
-# and Esc goes back; Ctrl-R with text typed searches the input history instead.
+# and Esc goes back; past the oldest match Ctrl-R asks the server's store; Ctrl-R with text typed
+# searches the input history instead.
 set -u
 source "$(dirname "$0")/client_helpers.bash"
 
@@ -37,6 +38,17 @@ expect_screen alice '"deployzzz" not found'
 press alice Escape
 expect_screen alice "<reader> filler line 80"
 wait_until 5 "the search left the status bar" bash -c "! tmux -L $TMUX_SOCKET capture-pane -p -t =e2e:alice | grep -qF 'search #lobby'"
+
+# Past the oldest match, Ctrl-R asks the server's stored history (chatd has feature "search").
+press alice C-r
+tmx send-keys -t "=e2e:alice" -l "deploy"
+expect_screen alice "<reader> second DEPLOY note"
+press alice C-r
+press alice C-r
+expect_screen alice "(no older match), Ctrl-R asks the server"
+press alice C-r
+expect_screen alice 'search "deploy" in #lobby: 2 messages, newest first'
+screen_has alice 'search #lobby:' && fail "the search did not end when the server was asked"
 
 # With text in the input line, Ctrl-R searches what was typed before.
 type_line alice "remember the milk"
