@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "framing.hpp"
+#include "outgoing.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
 
@@ -240,11 +241,7 @@ void connection::on_line(std::string_view line) {
     }
     chat::frame& f = *r.value;
     if (f.type == "ping") {
-        json pong = {{"type", "pong"}};
-        if (auto it = f.body.find("token"); it != f.body.end() && (it->is_number_integer() || it->is_string())) {
-            pong["token"] = *it;
-        }
-        do_send(chat::encode(pong));
+        do_send(outgoing::pong(f.body));
         return;
     }
     if (f.type == "pong") return;
@@ -295,7 +292,7 @@ asio::awaitable<std::string> connection::keepalive_loop(tcp::socket&) {
         if (std::chrono::steady_clock::now() < last_rx_ + cfg_.ping_idle) continue;
         // Silence: only an application ping tells a hung server from a quiet one.
         const auto asked = std::chrono::steady_clock::now();
-        do_send(chat::encode({{"type", "ping"}, {"token", ++ping_token_}}));
+        do_send(outgoing::ping(++ping_token_));
         timer.expires_after(cfg_.ping_timeout);
         auto [ec2] = co_await timer.async_wait(use_tuple);
         if (ec2) co_return "stopped";

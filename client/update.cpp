@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "clock.hpp"
+#include "outgoing.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
@@ -14,10 +15,6 @@ namespace chat::client {
 namespace {
 
 using kind = chat_line::kind;
-
-std::string frame_hello(const std::string& nick) {
-    return chat::encode({{"type", "hello"}, {"version", chat::protocol_version}, {"nick", nick}});
-}
 
 }  // namespace
 
@@ -58,7 +55,7 @@ void on_event(model& m, const net_event& ev, effects& fx) {
         m.nick_attempt = 0;
         if (m.nick.empty()) m.nick = m.wanted_nick;
         if (m.ever_welcomed) m.nick = m.wanted_nick;
-        fx.frames.push_back(frame_hello(m.nick));
+        fx.frames.push_back(outgoing::hello(m.nick));
         break;
     case k::frame:
         on_frame(m, ev.body, fx);
@@ -121,12 +118,10 @@ void flush_pending(model& m, effects& fx) {
                 return true;
             });
         }
+        fx.frames.push_back(outgoing::message(p.window, p.query, p.text, p.action));
         if (p.query) {
-            fx.frames.push_back(chat::encode({{"type", "pm"}, {"to", p.window}, {"text", p.text}, {"action", p.action}}));
             m.sent_pms.push_back(p);
             if (m.sent_pms.size() > 16) m.sent_pms.pop_front();
-        } else {
-            fx.frames.push_back(chat::encode({{"type", "say"}, {"room", p.window}, {"text", p.text}, {"action", p.action}}));
         }
     }
 }

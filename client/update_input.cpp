@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "outgoing.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
 #include "user_commands.hpp"
@@ -14,8 +15,6 @@ namespace chat::client {
 namespace {
 
 using kind = chat_line::kind;
-
-void send(effects& fx, const json& frame) { fx.frames.push_back(chat::encode(frame)); }
 
 // join, part, nick and topic count against the server's rate limit too.
 void charge(model& m) {
@@ -43,12 +42,8 @@ void note_pm(model& m, const std::string& target, const std::string& text, bool 
 bool send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
     if (!text_ok(m, text)) return false;
     if (m.state == conn_state::online && m.pending.empty() && !waits_for_join(m, target, query) && take_token(m)) {
-        if (query) {
-            note_pm(m, target, text, action);
-            send(fx, {{"type", "pm"}, {"to", target}, {"text", text}, {"action", action}});
-        } else {
-            send(fx, {{"type", "say"}, {"room", target}, {"text", text}, {"action", action}});
-        }
+        if (query) note_pm(m, target, text, action);
+        fx.frames.push_back(outgoing::message(target, query, text, action));
         return true;
     }
     // Offline, older lines still wait, or typed faster than the server accepts (a paste): keep it
@@ -98,9 +93,7 @@ void do_part(model& m, effects& fx, const command& c) {
         return;
     }
     charge(m);
-    json f = {{"type", "part"}, {"room", room}};
-    if (!reason.empty()) f["reason"] = reason;
-    send(fx, f);
+    fx.frames.push_back(outgoing::part(room, reason));
 }
 
 void do_win(model& m, const std::string& target) {
@@ -161,7 +154,7 @@ bool on_submit(model& m, std::string_view typed, effects& fx) {
             return true;
         }
         charge(m);
-        send(fx, {{"type", "join"}, {"room", c.target}});
+        fx.frames.push_back(outgoing::join(c.target));
         // The window opens at once, so a line typed straight after /join goes to the new room:
         // it waits there until the server confirms.
         if (!find_window(m, c.target)) {
@@ -183,7 +176,7 @@ bool on_submit(model& m, std::string_view typed, effects& fx) {
             return true;
         }
         if (c.what == k::rooms) {
-            send(fx, {{"type", "rooms"}});
+            fx.frames.push_back(outgoing::rooms());
         } else {
             std::string room = c.target;
             if (room.empty() && !m.windows.empty() && !m.windows[m.current].query) room = m.windows[m.current].name;
@@ -192,12 +185,10 @@ bool on_submit(model& m, std::string_view typed, effects& fx) {
                 return true;
             }
             if (c.what == k::who) {
-                send(fx, {{"type", "who"}, {"room", room}});
+                fx.frames.push_back(outgoing::who(room));
             } else {
                 if (c.has_text) charge(m);
-                json f = {{"type", "topic"}, {"room", room}};
-                if (c.has_text) f["topic"] = c.text;
-                send(fx, f);
+                fx.frames.push_back(c.has_text ? outgoing::set_topic(room, c.text) : outgoing::topic(room));
             }
         }
         return true;
@@ -212,7 +203,7 @@ bool on_submit(model& m, std::string_view typed, effects& fx) {
             return true;
         }
         charge(m);
-        send(fx, {{"type", "nick"}, {"nick", c.target}});
+        fx.frames.push_back(outgoing::nick(c.target));
         return true;
     case k::win:
         do_win(m, c.target);
@@ -237,11 +228,7 @@ bool on_submit(model& m, std::string_view typed, effects& fx) {
         }
         m.pending.clear();
         m.pending_bytes = 0;
-        {
-            json f = {{"type", "quit"}};
-            if (!c.text.empty()) f["reason"] = c.text;
-            fx.quit_frame = chat::encode(f);
-        }
+        fx.quit_frame = outgoing::quit(c.text);
         return true;
     case k::search:
         return do_search(m, c.text, c.target, fx);

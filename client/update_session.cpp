@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "frame_fields.hpp"
+#include "outgoing.hpp"
 #include "windows.hpp"
 
 namespace chat::client {
@@ -10,10 +11,6 @@ namespace chat::client {
 namespace {
 
 using kind = chat_line::kind;
-
-std::string frame_hello(const std::string& nick) {
-    return chat::encode({{"type", "hello"}, {"version", chat::protocol_version}, {"nick", nick}});
-}
 
 // The next nick to try when ours is taken on reconnect: nick_, nick__, ... within the length limit.
 std::string alternative_nick(const model& m) {
@@ -61,9 +58,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
             in_lobby = true;
             continue;  // the server puts us in #lobby by itself
         }
-        json join = {{"type", "join"}, {"room", w.name}};
-        if (same_server && w.max_id > 0) join["since"] = w.max_id;
-        fx.frames.push_back(chat::encode(join));
+        fx.frames.push_back(outgoing::join(w.name, same_server ? w.max_id : 0));
         ++joins;
     }
     // A restarted server's ids start again: what we saw tells nothing about what it will send.
@@ -76,7 +71,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
     }
     if (!in_lobby) {
         m.drop_lobby = true;
-        fx.frames.push_back(chat::encode({{"type", "part"}, {"room", chat::default_room}}));
+        fx.frames.push_back(outgoing::part(chat::default_room));
         ++joins;
     }
     add_line(m, current_window(m), make_line(kind::info, "reconnected to " + m.server + " as " + m.nick));
@@ -98,7 +93,7 @@ bool on_registration_error(model& m, const std::string& code, const std::string&
         add_line(m, current_window(m), make_line(kind::error, "the nick " + m.nick + " is taken; trying " + next +
                                                                   " (it will be taken back when free)"));
         m.nick = next;
-        fx.frames.push_back(frame_hello(next));
+        fx.frames.push_back(outgoing::hello(next));
         return true;
     }
     return false;
@@ -106,7 +101,7 @@ bool on_registration_error(model& m, const std::string& code, const std::string&
 
 void nick_freed(model& m, std::string_view nick, effects& fx) {
     if (same_nick(nick, m.wanted_nick) && !same_nick(m.nick, m.wanted_nick) && m.state == conn_state::online) {
-        fx.frames.push_back(chat::encode({{"type", "nick"}, {"nick", m.wanted_nick}}));
+        fx.frames.push_back(outgoing::nick(m.wanted_nick));
     }
 }
 

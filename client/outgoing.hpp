@@ -1,0 +1,32 @@
+// Every frame the client sends, each built in this one place (docs/protocol.md, "Client to
+// server"). Each returns the encoded line with its '\n'.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocol.hpp"
+
+namespace chat::client::outgoing {
+
+std::string hello(std::string_view nick);
+// A message to a room (`say`) or, for a private conversation, to a nick (`pm`).
+std::string message(std::string_view target, bool query, std::string_view text, bool action);
+// `since` > 0 asks only for history after that message id.
+std::string join(std::string_view room, std::int64_t since = 0);
+std::string part(std::string_view room, std::string_view reason = {});
+std::string nick(std::string_view nick);
+// Without a topic, asks for the current one.
+std::string topic(std::string_view room);
+std::string set_topic(std::string_view room, std::string_view topic);
+std::string who(std::string_view room);
+std::string rooms();
+std::string quit(std::string_view reason = {});
+
+// Keep-alive, sent by the network thread: our ping, and the answer to the server's `ping` (its
+// token echoed when it is an integer or a string).
+std::string ping(std::int64_t token);
+std::string pong(const json& ping);
+
+}  // namespace chat::client::outgoing
