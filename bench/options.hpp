@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "limits.hpp"
+
 namespace bench {
 
 enum class protocol { chatd, irc };
@@ -14,7 +16,7 @@ struct options {
     protocol proto = protocol::chatd;
     workload kind = workload::fanout;
     std::string host = "127.0.0.1";
-    std::uint16_t port = 7667;
+    std::uint16_t port = chat::default_port;
     std::string room;                 // empty: a fresh name per run, so no old history is replayed
     int clients = 100;                // N (fanout) or C (idle)
     int senders = 10;                 // S

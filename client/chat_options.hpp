@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "settings.hpp"
+#include "limits.hpp"
 
 namespace chat::client {
 
 struct options {
     std::string host;  // empty: find a server on the LAN (client/discover.hpp)
-    std::uint16_t port = 7667;
+    std::uint16_t port = chat::default_port;
     std::string nick;  // empty: the login name, made valid
     // Discovery: list what answers and exit; or connect to the server of this name.
     bool list = false;

@@ -14,17 +14,18 @@
 #include <asio.hpp>
 
 #include "event_queue.hpp"
+#include "limits.hpp"
 
 namespace chat::client {
 
 struct connection_config {
     std::string host;
-    std::uint16_t port = 7667;
+    std::uint16_t port = chat::default_port;
     // Longest line accepted from the server. Server frames are not bound by the server's own
     // max_frame (that caps what clients send): a /rooms or /who answer on a busy server is larger.
-    std::size_t max_frame = 1024 * 1024;
-    std::size_t max_depth = 8;
-    std::size_t max_send_bytes = 1024 * 1024;  // outgoing frames queued before new ones are refused
+    std::size_t max_frame = chat::client_bounds::server_line;
+    std::size_t max_depth = chat::client_bounds::server_depth;
+    std::size_t max_send_bytes = chat::client_bounds::send_bytes;  // outgoing frames queued before new ones are refused
     std::chrono::milliseconds ping_idle{60'000};
     std::chrono::milliseconds ping_timeout{30'000};
     std::chrono::milliseconds connect_timeout{10'000};   // a SYN into the void gives up after this

@@ -7,11 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "limits.hpp"
+
 namespace chat::client {
 
 class input_line {
 public:
-    explicit input_line(std::size_t history_cap = 200) : history_cap_(history_cap) {}
+    explicit input_line(std::size_t history_cap = chat::client_bounds::input_history) : history_cap_(history_cap) {}
 
     // Inserts one typed code point; control characters are ignored, unprintable ones become U+FFFD.
     void insert(char32_t cp);

@@ -33,7 +33,7 @@ using namespace chat::client;
 
 namespace {
 
-constexpr std::size_t queue_capacity = 8192;
+constexpr std::size_t queue_capacity = chat::client_bounds::event_queue;
 constexpr std::size_t batch_size = 512;  // events handled between two looks at the keyboard
 
 // Runs the full-screen UI until the user quits or a stop signal; returns the exit status.

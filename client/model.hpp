@@ -143,9 +143,9 @@ struct model {
     bool multiline = false;       // welcome.features has "multiline": a paste can be one message
     bool history_pages = false;   // welcome.features has "history_pages": PgUp at the top fetches more
     bool search = false;          // welcome.features has "search"
-    std::size_t max_lines = 5000; // per window
-    std::size_t max_window_bytes = 4 * 1024 * 1024;  // per window, so 4 KiB lines cannot add up to gigabytes
-    std::size_t max_windows = 64; // a flood of private messages from new nicks opens no more
+    std::size_t max_lines = chat::client_bounds::window_lines;         // per window
+    std::size_t max_window_bytes = chat::client_bounds::window_bytes;  // per window
+    std::size_t max_windows = chat::client_bounds::windows;
     std::size_t max_pending_bytes = chat::max_pending_bytes;  // text held in `pending`, at most
     std::size_t pending_bytes = 0;
     // Bytes handed to the network thread and not written yet (line mode sets it before each update):

@@ -18,6 +18,18 @@ inline constexpr std::size_t max_search_results = 50;
 // of them, in order, up to this many bytes of text; past it the input is refused, never dropped.
 inline constexpr std::size_t max_pending_bytes = 1024 * 1024;
 
+// The client's other bounds on what it holds, in one place (chat's model, connection and queue).
+namespace client_bounds {
+inline constexpr std::size_t window_lines = 5000;                // lines kept per window
+inline constexpr std::size_t window_bytes = 4 * 1024 * 1024;     // text per window: 4 KiB lines cannot add up to gigabytes
+inline constexpr std::size_t windows = 64;                       // a flood of pms from new nicks opens no more
+inline constexpr std::size_t input_history = 200;                // typed lines Up can bring back
+inline constexpr std::size_t server_line = 1024 * 1024;          // longest server line (a busy /rooms is large)
+inline constexpr std::size_t server_depth = 8;                   // JSON nesting of a server line
+inline constexpr std::size_t send_bytes = 1024 * 1024;           // frames queued for the socket before new ones are refused
+inline constexpr std::size_t event_queue = 8192;                 // network events waiting for the UI thread
+}  // namespace client_bounds
+
 struct limits {
     std::size_t max_frame = 16 * 1024;          // bytes per line, without '\n'
     std::size_t max_depth = 8;                  // JSON nesting
