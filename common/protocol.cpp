@@ -146,7 +146,7 @@ std::string shown(std::string_view s) {
 std::optional<wire_error> check_nick(std::string_view nick, const limits& lim) {
     if (nick.empty()) return wire_error{"invalid_nick", "a nick cannot be empty"};
     if (nick.size() > lim.max_nick) {
-        return wire_error{"invalid_nick", "a nick is at most " + std::to_string(lim.max_nick) + " characters"};
+        return wire_error{"invalid_nick", "a nick is at most " + std::to_string(lim.max_nick) + " bytes"};
     }
     for (const char c : nick) {
         if (!name_char(c)) {
@@ -170,7 +170,7 @@ std::optional<wire_error> check_room(std::string_view room, const limits& lim) {
     }
     if (room.size() - 1 > lim.max_room_name) {
         return wire_error{"invalid_room",
-                          "a room name is at most " + std::to_string(lim.max_room_name) + " characters after #"};
+                          "a room name is at most " + std::to_string(lim.max_room_name) + " bytes after #"};
     }
     for (const char c : room.substr(1)) {
         if (!name_char(c)) {
@@ -234,12 +234,6 @@ std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-std::string encode_error(const wire_error& e, std::string_view about) {
-    json j = {{"type", "error"}, {"code", e.code}, {"message", e.message}};
-    if (!about.empty()) j["about"] = std::string(about);
-    return encode(j);
 }
 
 }  // namespace chat

@@ -67,7 +67,4 @@ std::string encode(const json& frame);
 // Milliseconds since the Unix epoch.
 std::int64_t now_ms();
 
-// Encoders for frames both sides send.
-std::string encode_error(const wire_error& e, std::string_view about = {});
-
 }  // namespace chat

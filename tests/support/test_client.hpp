@@ -156,6 +156,7 @@ public:
                 auto r = chat::decode(line, max_depth);
                 if (!r) FAIL("the server sent an undecodable line (" << r.error.code << "): " << preview(line));
                 ++frames_received_;
+                last_line_ = line;
                 if (auto_pong_ && r.value->type == "ping") {
                     json pong{{"type", "pong"}};
                     if (r.value->body.contains("token")) pong["token"] = r.value->body["token"];
@@ -239,6 +240,8 @@ public:
     // Whether the server closed the connection, as seen by the reads done so far.
     bool peer_closed() const { return closed_; }
     std::size_t frames_received() const { return frames_received_; }
+    // The raw bytes of the last frame next_frame returned (without its '\n').
+    const std::string& last_line() const { return last_line_; }
 
     // Resets the connection: SO_LINGER {1, 0} makes close() send RST instead of FIN.
     void abort() {
@@ -305,6 +308,7 @@ private:
     bool closed_ = false;
     bool auto_pong_ = false;
     std::size_t frames_received_ = 0;
+    std::string last_line_;
     std::string nick_;
     line_splitter splitter_{max_line};
 };
