@@ -109,7 +109,8 @@ command parse_command(std::string_view line) {
         if (!rest.empty()) return error("usage: /clear (it empties the current window and takes nothing after it)");
         return make(k::clear);
     }
-    if (name == "reconnect") return make(k::reconnect);
+    // An argument here is a slip: refused, not ignored.
+    if (name == "reconnect") return rest.empty() ? make(k::reconnect) : error("usage: /reconnect (no arguments)");
     if (name == "set") return make(k::set, std::string(arg), std::string(after));
     if (name == "notify") {
         if (!after.empty()) return error("usage: /notify [off|private|mention|all]");

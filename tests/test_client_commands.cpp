@@ -92,6 +92,13 @@ TEST_CASE("commands: unknown commands are an error naming the command") {
 TEST_CASE("commands: /reconnect and /clear take no arguments") {
     CHECK(parse_command("/reconnect").what == command::kind::reconnect);
     CHECK(parse_command("/clear").what == command::kind::clear);
+    CHECK(parse_command("/clear  ").what == command::kind::clear);
+    for (const char* line : {"/reconnect now", "/clear #rust", "/CLEAR all"}) {
+        CAPTURE(line);
+        const command c = parse_command(line);
+        CHECK(c.what == command::kind::error);
+        CHECK(c.text.find("no arguments") != std::string::npos);
+    }
 }
 
 TEST_CASE("commands: /topic -clear sets an empty topic; /clear takes no argument") {

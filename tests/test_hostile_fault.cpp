@@ -90,11 +90,13 @@ TEST_CASE("hostile fault: out of descriptors chatd refuses the excess without sp
         extra.push_back(std::move(c));
     }
     // A second in that state: chatd must wait for descriptors, not retry accept() in a loop.
+    // CPU time, not wall time: a loaded machine slows a spinning chatd down but cannot make it idle.
     const long ticks_before = srv.cpu_ticks();
     CHECK_FALSE(w.a().find(message_from(w.b().nick()), deadline_in(1s)).has_value());
     const long ticks_used = srv.cpu_ticks() - ticks_before;
     CHECK_MESSAGE(ticks_used * 10 <= clk, "chatd used " << ticks_used << " of " << clk << " ticks in that second");
-    if (srv.find_log("cannot accept", test_clock::now())) MESSAGE("chatd reached its descriptor limit, as intended");
+    CHECK_MESSAGE(srv.find_log("cannot accept", deadline_in(5s)).has_value(),
+                  "chatd never ran out of descriptors, so this test did not test what it says");
 
     // Every extra connection is eventually refused politely, none is served or dropped silently.
     for (std::size_t i = 0; i < extra.size(); ++i) {
@@ -144,11 +146,13 @@ TEST_CASE("hostile fault: SIGTERM sends shutdown to every client and exits 0 wit
         CHECK_MESSAGE(!welcome.has_value(), "a client was welcomed during shutdown");
     }
 
-    const auto status = srv.wait_exit(start + 2s + 500ms);
-    REQUIRE_MESSAGE(status.has_value(), "chatd still runs 2.5 s after SIGTERM with --shutdown-grace 1");
+    // The grace period is a real deadline: 1 s of it, and 3 s of margin for a loaded 2-core machine
+    // (without the grace cap, the 2 MB owed to the stuck client would keep chatd running for ever).
+    const auto status = srv.wait_exit(start + 5s);
+    REQUIRE_MESSAGE(status.has_value(), "chatd still runs 5 s after SIGTERM with --shutdown-grace 1");
     CHECK(exit_code(*status) == 0);
     const double secs = std::chrono::duration<double>(test_clock::now() - start).count();
-    CHECK_MESSAGE(secs <= 2.0, "exit took " << secs << " s (grace 1 s + 1 s allowed)");
+    CHECK_MESSAGE(secs <= 4.0, "exit took " << secs << " s (grace 1 s + 3 s allowed)");
     CHECK(stuck.is_closed(deadline_in(3s)));
 }
 
@@ -177,16 +181,17 @@ TEST_CASE("hostile fault: a second signal during the grace period exits at once"
 
     REQUIRE(srv.terminate(SIGTERM));
     a.wait_for("shutdown", deadline_in(3s));
-    // The stuck client keeps it in its grace period...
+    // The stuck client keeps it in its grace period (a lower bound: load only makes chatd later)...
     CHECK_MESSAGE(!srv.wait_exit(deadline_in(300ms)).has_value(),
                   "chatd did not wait for the client it could not flush");
     // ...until the second signal.
     const auto start = test_clock::now();
     REQUIRE(srv.terminate(SIGINT));
-    const auto status = srv.wait_exit(deadline_in(2s));
+    // Well under the 10 s grace the second signal cuts short; the rest is margin for a loaded machine.
+    const auto status = srv.wait_exit(deadline_in(6s));
     REQUIRE_MESSAGE(status.has_value(), "chatd ignored a second signal during a 10 s grace period");
     const double secs = std::chrono::duration<double>(test_clock::now() - start).count();
-    CHECK_MESSAGE(secs < 1.0, "exit took " << secs << " s after the second signal");
+    CHECK_MESSAGE(secs < 5.0, "exit took " << secs << " s after the second signal");
     const int code = exit_code(*status);
     CHECK_MESSAGE((code == 0 || code == 130 || code == 143), "exit code " << code);
 }

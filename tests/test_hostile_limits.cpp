@@ -47,7 +47,8 @@ test_client connect_silent_when_free(chatd_process& srv, const std::string& loca
                                      test_clock::time_point deadline = deadline_in(3s)) {
     for (;;) {
         test_client c = srv.client(local);
-        const auto refusal = c.find([](const json& f) { return f.value("type", "") == "error"; }, deadline_in(200ms));
+        // A refusal is written at once; 1 s is the margin for a loaded machine to deliver it.
+        const auto refusal = c.find([](const json& f) { return f.value("type", "") == "error"; }, deadline_in(1s));
         if (!refusal && !c.peer_closed()) return c;
         if (test_clock::now() >= deadline) FAIL("a silent client was still refused: " << (refusal ? refusal->dump() : "closed"));
     }
@@ -132,6 +133,7 @@ TEST_CASE("hostile limits: a flood gets rate_limited, then excess flood; others 
             return quit_of("flooder")(f);
         },
         "quit of flooder");
+    // Measured here after the fact, so a slow machine only widens the bound below, never breaks it.
     const double secs = std::chrono::duration<double>(test_clock::now() - start).count();
     CHECK(q.value("reason", "") == "excess flood");
     CHECK(relayed >= 1);
@@ -148,11 +150,13 @@ TEST_CASE("hostile limits: --hello-timeout closes silent and half-hello connecti
     test_client partial = srv.client();
     REQUIRE(partial.send_raw("{\"type\":\"hello\",\"version\":1,\"ni"));
 
-    silent.wait_for_error("hello_timeout", deadline_in(3s));
+    // The timeout is a real deadline. `start` precedes the connections, so the lower bound holds
+    // however slow the machine; the upper one has 4.5 s of margin for a loaded 2-core machine.
+    silent.wait_for_error("hello_timeout", deadline_in(6s));
     CHECK(silent.is_closed(deadline_in(2s)));
     const double secs = std::chrono::duration<double>(test_clock::now() - start).count();
     CHECK_MESSAGE(secs >= 0.4, "closed after " << secs << " s, before the 0.5 s deadline");
-    CHECK_MESSAGE(secs <= 2.0, "closed only after " << secs << " s");
+    CHECK_MESSAGE(secs <= 5.0, "closed only after " << secs << " s");
     partial.wait_for_error("hello_timeout", deadline_in(3s));
     CHECK(partial.is_closed(deadline_in(2s)));
     // The registered client, older than the deadline, still works.
@@ -179,7 +183,7 @@ TEST_CASE("hostile limits: keep-alive closes a client that never answers ping, k
     // Serve the two live clients while the mute one runs out of time.
     bool quit_seen = false;
     std::string reason;
-    const auto deadline = deadline_in(4s);
+    const auto deadline = deadline_in(8s);
     while (!quit_seen && test_clock::now() < deadline) {
         alive.next_frame(deadline_in(30ms));
         if (auto f = watcher.next_frame(deadline_in(30ms)); f && quit_of("mute")(*f)) {
@@ -190,7 +194,8 @@ TEST_CASE("hostile limits: keep-alive closes a client that never answers ping, k
     REQUIRE_MESSAGE(quit_seen, "no quit for the client that never answered ping");
     CHECK(reason == "ping timeout");
     const double secs = std::chrono::duration<double>(test_clock::now() - pinged).count();
-    CHECK_MESSAGE(secs <= 1.5, "closed " << secs << " s after the ping");
+    // 0.3 s are due; the rest is margin for a loaded 2-core machine, still far below "never".
+    CHECK_MESSAGE(secs <= 4.0, "closed " << secs << " s after the ping");
     mute.wait_for_error("ping_timeout");
     CHECK(mute.is_closed());
 

@@ -19,11 +19,13 @@ using chat::fast_frame;
 using chat::json;
 
 // Whenever the fast path takes a line, the full decoder agrees on every field the dispatcher reads.
-void check_agrees(std::string_view line) {
+// Compares the fast path with decode() on `line`; false (nothing compared) when the fast path
+// declines the line, which is always allowed.
+bool check_agrees(std::string_view line) {
     fast_frame fast;
     fast.action = true;
     fast.room = fast.to = fast.text = "stale";
-    if (!chat::fast_decode(line, fast)) return;
+    if (!chat::fast_decode(line, fast)) return false;
     auto slow = chat::decode(line, 8);
     REQUIRE_MESSAGE(slow, "fast path took a line decode() refuses: " << line);
     const bool is_say = fast.type == fast_frame::kind::say;
@@ -38,6 +40,7 @@ void check_agrees(std::string_view line) {
     bool action = false;
     CHECK(chat::optional_bool(slow.value->body, "action", action, err));
     CHECK(action == fast.action);
+    return true;
 }
 
 const std::vector<std::string> taken = {
@@ -112,7 +115,7 @@ TEST_CASE("fast_decode reads plain say and pm frames as decode() does") {
     for (const auto& line : taken) {
         CAPTURE(line);
         CHECK(chat::fast_decode(line, f));
-        check_agrees(line);
+        CHECK(check_agrees(line));
     }
 }
 
@@ -125,16 +128,26 @@ TEST_CASE("fast_decode leaves anything unusual to decode()") {
 }
 
 TEST_CASE("fast_decode agrees with decode() on every prefix and one-byte change of the samples") {
+    std::size_t tried = 0;
+    std::size_t compared = 0;
     for (const auto& sample : taken) {
-        for (std::size_t n = 0; n <= sample.size(); ++n) check_agrees(std::string_view(sample).substr(0, n));
+        for (std::size_t n = 0; n <= sample.size(); ++n) {
+            ++tried;
+            compared += check_agrees(std::string_view(sample).substr(0, n)) ? 1 : 0;
+        }
         for (std::size_t i = 0; i < sample.size(); ++i) {
             for (const char c : std::string_view("\"\\{}[],:0-. tnu\x01\xc3")) {
                 std::string changed = sample;
                 changed[i] = c;
-                check_agrees(changed);
+                ++tried;
+                compared += check_agrees(changed) ? 1 : 0;
             }
         }
     }
+    // The fast path may decline any line, but a test where it declined them all compared nothing:
+    // every whole sample is taken, and so are many of the changed ones (COMPARED_FLOOR of TRIED).
+    MESSAGE("compared " << compared << " of " << tried << " lines");
+    CHECK(compared >= taken.size());
 }
 
 namespace {
