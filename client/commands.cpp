@@ -106,7 +106,7 @@ command parse_command(std::string_view line) {
     if (name == "help" || name == "h" || name == "?") return make(k::help);
     if (name == "quit" || name == "exit" || name == "bye") return make(k::quit, {}, std::string(rest));
     if (name == "clear") {
-        if (!rest.empty()) return error("usage: /clear (it empties the current window and takes nothing after it)");
+        if (!rest.empty()) return error("usage: /clear (no arguments: it empties the current window)");
         return make(k::clear);
     }
     // An argument here is a slip: refused, not ignored.

@@ -37,6 +37,24 @@ std::string who(std::string_view room) { return chat::encode({{"type", "who"}, {
 
 std::string rooms() { return chat::encode({{"type", "rooms"}}); }
 
+std::string history(std::string_view name, bool query, std::int64_t before, std::int64_t limit) {
+    json f = {{"type", "history"}, {query ? "nick" : "room", name}, {"limit", limit}};
+    if (before > 0) f["before"] = before;
+    return chat::encode(f);
+}
+
+std::string search(std::string_view words, std::string_view room) {
+    json f = {{"type", "search"}, {"words", words}};
+    if (!room.empty()) f["room"] = room;
+    return chat::encode(f);
+}
+
+std::string away(std::string_view reason) {
+    json f = {{"type", "away"}};
+    if (!reason.empty()) f["reason"] = reason;
+    return chat::encode(f);
+}
+
 std::string ping(std::int64_t token) { return chat::encode({{"type", "ping"}, {"token", token}}); }
 
 std::string pong(const json& ping) {

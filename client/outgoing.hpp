@@ -23,6 +23,13 @@ std::string set_topic(std::string_view room, std::string_view topic);
 std::string who(std::string_view room);
 std::string rooms();
 std::string quit(std::string_view reason = {});
+// Feature `history_pages`: up to `limit` older messages of a room (or, `query`, of the conversation
+// with a nick), below message id `before` when it is > 0.
+std::string history(std::string_view name, bool query, std::int64_t before, std::int64_t limit);
+// Feature `search`: every word of `words`, in `room` only when it is not empty.
+std::string search(std::string_view words, std::string_view room = {});
+// Feature `away`: an empty reason marks us back.
+std::string away(std::string_view reason = {});
 
 // Keep-alive, sent by the network thread: our ping, and the answer to the server's `ping` (its
 // token echoed when it is an integer or a string).

@@ -6,6 +6,7 @@
 
 #include "format.hpp"
 #include "frame_fields.hpp"
+#include "outgoing.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
@@ -16,10 +17,10 @@ namespace {
 
 using kind = chat_line::kind;
 
-void send_counted(model& m, effects& fx, const json& frame) {
+void send_counted(model& m, effects& fx, std::string frame) {
     // history and search count against the server's rate limit like join and topic.
     if (!take_token(m)) m.tokens -= 1.0;
-    fx.frames.push_back(chat::encode(frame));
+    fx.frames.push_back(std::move(frame));
 }
 
 // A stored message (a message or pm frame) as a window line, marked as history.
@@ -71,10 +72,8 @@ void request_older(model& m, window& w, effects& fx) {
     if (!m.history_pages || m.state != conn_state::online || w.fetching || w.history_start) return;
     if (&w == &m.status || (!w.query && !w.joined)) return;
     if (w.lines.size() >= m.max_lines) return;  // the window holds all it may
-    json ask = {{"type", "history"}, {w.query ? "nick" : "room", w.name}, {"limit", chat::max_history_page}};
-    if (w.oldest_id > 0) ask["before"] = w.oldest_id;
     w.fetching = true;
-    send_counted(m, fx, ask);
+    send_counted(m, fx, outgoing::history(w.name, w.query, w.oldest_id, static_cast<std::int64_t>(chat::max_history_page)));
 }
 
 void on_history(model& m, const json& body) {
@@ -150,9 +149,7 @@ bool do_search(model& m, std::string_view words, const std::string& room, effect
         add_info(m, "this server cannot search its history", kind::error);
         return true;
     }
-    json ask = {{"type", "search"}, {"words", std::string(words)}};
-    if (!room.empty()) ask["room"] = room;
-    send_counted(m, fx, ask);
+    send_counted(m, fx, outgoing::search(words, room));
     return true;
 }
 

@@ -5,6 +5,7 @@
 #include "config.hpp"
 #include "frame_fields.hpp"
 #include "notify.hpp"
+#include "outgoing.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
 
@@ -79,9 +80,7 @@ void do_away(model& m, const std::string& reason, effects& fx) {
     if (m.state != conn_state::online) return add_info(m, "not connected", kind::error);
     if (!has_feature(m, "away")) return add_info(m, "this server does not know away (no \"away\" feature)", kind::error);
     if (!take_token(m)) m.tokens -= 1.0;
-    json f = {{"type", "away"}};
-    if (!reason.empty()) f["reason"] = reason;
-    fx.frames.push_back(chat::encode(f));
+    fx.frames.push_back(outgoing::away(reason));
 }
 
 }  // namespace
