@@ -346,6 +346,7 @@ void dispatcher::on_nick(participant& p, const json& b) {
     registry_.remove_nick(s.nick);
     s.nick = std::move(*nick);
     registry_.add_nick(s.nick, &p);
+    for (room* r : s.rooms) r->nick_changed();
     tell_neighbours(p, line, true);
 }
 

@@ -26,17 +26,12 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
                   share(wire::encode(wire::out_json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
                   &p, true);
     }
-    wire::out_json members = wire::out_json::array();
-    for (const participant* m : r.members()) members.push_back(m->chat().nick);
     const auto& history = r.history();
     const auto replay = static_cast<std::size_t>(
         std::count_if(history.begin(), history.end(), [since](const room::entry& e) { return replayed(e, since); }));
-    p.deliver(share(wire::encode(wire::out_json{{"type", "joined"},
-                                                {"room", r.name()},
-                                                {"topic", r.topic()},
-                                                {"members", std::move(members)},
-                                                {"history", replay},
-                                                {"store", store_->state()}})));
+    // The member list is the room's cached encoding: a crowd joining costs a copy per joiner, not
+    // an encoding of every nick.
+    p.deliver(share(wire::joined(r.name(), r.topic(), r.members_json(), replay, store_->state())));
     send_history(p, r, since);
 }
 
@@ -133,14 +128,11 @@ void dispatcher::on_who(participant& p, const json& b) {
     if (auto bad = check_room(*name, lim_)) return refuse(p, *bad, "who", false, wire::shown(*name));
     const room* r = registry_.find_room(*name);
     if (r == nullptr) return refuse(p, {"no_such_room", "there is no room " + wire::shown(*name)}, "who", false, wire::shown(*name));
-    wire::out_json members = wire::out_json::array();
     wire::out_json away = wire::out_json::object();
     for (const participant* m : r->members()) {
-        members.push_back(m->chat().nick);
         if (!m->chat().away.empty()) away[m->chat().nick] = m->chat().away;
     }
-    p.deliver(share(wire::encode(
-        wire::out_json{{"type", "who"}, {"room", r->name()}, {"members", std::move(members)}, {"away", std::move(away)}})));
+    p.deliver(share(wire::who(r->name(), r->members_json(), away.dump(-1, ' ', false, wire::out_json::error_handler_t::replace))));
 }
 
 }  // namespace chat

@@ -20,8 +20,15 @@ public:
     const std::vector<participant*>& members() const { return members_; }
     bool empty() const { return members_.empty(); }
 
-    void add(participant* p) { members_.push_back(p); }
+    void add(participant* p);
     void remove(participant* p);
+
+    // The members' nicks as the JSON array `joined` and `who` carry, in join order. Kept encoded:
+    // a join appends one nick, so a crowd joining a big room does not re-encode the list per
+    // joiner; a part or a nick change marks it stale, and the next reader rebuilds it once.
+    const std::string& members_json() const;
+    // A member's nick has changed: the encoded list no longer holds.
+    void nick_changed() { members_json_stale_ = true; }
 
     const std::string& topic() const { return topic_; }
     const std::string& topic_by() const { return topic_by_; }
@@ -40,6 +47,8 @@ public:
 private:
     std::string name_;
     std::vector<participant*> members_;
+    mutable std::string members_json_ = "[]";
+    mutable bool members_json_stale_ = false;
     std::string topic_;
     std::string topic_by_;
     std::int64_t topic_ts_ = 0;

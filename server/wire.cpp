@@ -109,6 +109,37 @@ std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std
     return text_frame("{\"type\":\"pm\",\"id\":", id, ",\"from\":", from, ",\"to\":", to, ts, text, action, "}\n");
 }
 
+std::string joined(std::string_view room, std::string_view topic, std::string_view members_json,
+                   std::size_t history, std::string_view store) {
+    std::string out;
+    out.reserve(80 + room.size() + topic.size() + members_json.size() + store.size());
+    out += "{\"type\":\"joined\",\"room\":";
+    append_string(out, room);
+    out += ",\"topic\":";
+    append_string(out, topic);
+    out += ",\"members\":";
+    out += members_json;
+    out += ",\"history\":";
+    append_uint(out, history);
+    out += ",\"store\":";
+    append_string(out, store);
+    out += "}\n";
+    return out;
+}
+
+std::string who(std::string_view room, std::string_view members_json, std::string_view away) {
+    std::string out;
+    out.reserve(48 + room.size() + members_json.size() + away.size());
+    out += "{\"type\":\"who\",\"room\":";
+    append_string(out, room);
+    out += ",\"members\":";
+    out += members_json;
+    out += ",\"away\":";
+    out += away;
+    out += "}\n";
+    return out;
+}
+
 std::string error(std::string_view code, std::string_view message, std::string_view about,
                   std::string_view room, std::string_view nick) {
     out_json j = {{"type", "error"}, {"code", code}, {"message", message}};

@@ -1,6 +1,7 @@
 // Encoders for the frames chatd sends; the per-message frames are hand-written because they are hot.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,6 +30,16 @@ std::string as_history(const std::string& live_line);
 
 std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std::int64_t ts,
                std::string_view text, bool action);
+
+// {"type":"joined","room":..,"topic":..,"members":<members_json>,"history":N,"store":..} with its
+// '\n', byte for byte what encode() makes of the same fields. `members_json` is an encoded array
+// (room::members_json), copied as it is; the strings must be valid UTF-8.
+std::string joined(std::string_view room, std::string_view topic, std::string_view members_json,
+                   std::size_t history, std::string_view store);
+
+// {"type":"who","room":..,"members":<members_json>,"away":<away>} with its '\n'; `away` is an
+// encoded object.
+std::string who(std::string_view room, std::string_view members_json, std::string_view away);
 
 // An error frame; `about`, `room` and `nick` are left out when empty.
 std::string error(std::string_view code, std::string_view message, std::string_view about = {},

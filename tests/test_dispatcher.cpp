@@ -601,3 +601,99 @@ TEST_CASE("away: the reason shows in who, and a pm to an away user gets it back 
     fx.send(b, {{"type", "away"}, {"reason", 3}});
     b.error("bad_frame");
 }
+
+namespace {
+
+// The `joined` and `who` lines as nlohmann's ordered encoder writes them from the same fields: the
+// shape clients have always received, which the cached member list must reproduce byte for byte.
+std::string expected_joined(const std::string& room, const std::string& topic, const std::vector<std::string>& members,
+                            std::size_t history) {
+    nlohmann::ordered_json m = nlohmann::ordered_json::array();
+    for (const auto& n : members) m.push_back(n);
+    const nlohmann::ordered_json f = {{"type", "joined"}, {"room", room},       {"topic", topic},
+                                      {"members", m},     {"history", history}, {"store", "memory"}};
+    return f.dump() + "\n";
+}
+
+std::string expected_who(const std::string& room, const std::vector<std::string>& members,
+                         const nlohmann::ordered_json& away) {
+    nlohmann::ordered_json m = nlohmann::ordered_json::array();
+    for (const auto& n : members) m.push_back(n);
+    const nlohmann::ordered_json f = {{"type", "who"}, {"room", room}, {"members", m}, {"away", away}};
+    return f.dump() + "\n";
+}
+
+// The last raw line `p` was sent of `type`.
+std::string last_raw(const fake_peer& p, const std::string& type) {
+    const std::string start = "{\"type\":\"" + type + "\"";
+    for (auto it = p.raw.rbegin(); it != p.raw.rend(); ++it) {
+        if ((*it)->starts_with(start)) return **it;
+    }
+    FAIL("no raw \"" << type << "\" line");
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("joined and who: the member list is byte for byte the old encoding through joins, parts, quits and nick changes") {
+    fixture fx;
+    std::deque<fake_peer> peers;
+    std::vector<std::string> in_room;  // who should be in #crowd, in join order
+    std::string topic;
+    auto join = [&](const std::string& nick) {
+        fake_peer& p = peers.emplace_back();
+        fx.hello(p, nick);
+        fx.send(p, {{"type", "join"}, {"room", "#crowd"}});
+        in_room.push_back(nick);
+        const std::string got = last_raw(p, "joined");
+        CHECK(got == expected_joined("#crowd", topic, in_room, 0));
+        return &p;
+    };
+    for (int i = 0; i < 40; ++i) join("n" + std::to_string(i));
+    CHECK(fx.d.state().find_room("#crowd")->members().size() == 40);
+
+    // A topic that needs escaping, and quotes, backslashes and non-ASCII in it.
+    fx.send(peers[0], {{"type", "topic"}, {"room", "#crowd"}, {"topic", "say \"hi\" \\ caf\xc3\xa9 \xe2\x9c\x93"}});
+    topic = "say \"hi\" \\ caf\xc3\xa9 \xe2\x9c\x93";
+    join("after.topic");
+    CHECK(last_raw(peers.back(), "joined") == expected_joined("#crowd", topic, in_room, 0));
+
+    // A part from the middle, a quit and a nick change: the next joiner and who see the new list.
+    fx.send(peers[5], {{"type", "part"}, {"room", "#crowd"}});
+    in_room.erase(std::find(in_room.begin(), in_room.end(), "n5"));
+    fx.send(peers[7], {{"type", "quit"}});
+    in_room.erase(std::find(in_room.begin(), in_room.end(), "n7"));
+    fx.send(peers[9], {{"type", "nick"}, {"nick", "Renamed_9"}});
+    *std::find(in_room.begin(), in_room.end(), "n9") = "Renamed_9";
+    join("late-1");
+    CHECK(last_raw(peers.back(), "joined") == expected_joined("#crowd", topic, in_room, 0));
+    join("late-2");  // appended to a list rebuilt by the previous join
+    CHECK(last_raw(peers.back(), "joined") == expected_joined("#crowd", topic, in_room, 0));
+    CHECK(fx.d.state().find_room("#crowd")->members().size() == in_room.size());
+
+    fx.send(peers[11], {{"type", "away"}, {"reason", "out \"for\" lunch"}});
+    fx.send(peers[12], {{"type", "away"}, {"reason", "gone"}});
+    fx.send(peers[0], {{"type", "who"}, {"room", "#crowd"}});
+    CHECK(last_raw(peers[0], "who") ==
+          expected_who("#crowd", in_room, nlohmann::ordered_json{{"n11", "out \"for\" lunch"}, {"n12", "gone"}}));
+
+    // A nick change right after a join (nothing rebuilt in between) is seen too.
+    fx.send(peers.back(), {{"type", "nick"}, {"nick", "late-2b"}});
+    in_room.back() = "late-2b";
+    fx.send(peers[0], {{"type", "who"}, {"room", "#crowd"}});
+    CHECK(last_raw(peers[0], "who") ==
+          expected_who("#crowd", in_room, nlohmann::ordered_json{{"n11", "out \"for\" lunch"}, {"n12", "gone"}}));
+
+    // Everyone leaves; a new room of one starts a fresh list (the store keeps the topic).
+    for (auto& p : peers) fx.send(p, {{"type", "part"}, {"room", "#crowd"}});
+    CHECK(fx.d.state().find_room("#crowd") == nullptr);
+    in_room.clear();
+    join("fresh");
+    // #lobby holds everyone still connected, in hello order.
+    fx.send(peers.back(), {{"type", "who"}, {"room", "#lobby"}});
+    std::vector<std::string> lobby;
+    for (auto& p : peers) {
+        if (p.chat().registered && !p.chat().gone) lobby.push_back(p.chat().nick);
+    }
+    CHECK(last_raw(peers.back(), "who") == expected_who("#lobby", lobby, nlohmann::ordered_json{{"n11", "out \"for\" lunch"}, {"n12", "gone"}}));
+}
