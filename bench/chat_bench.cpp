@@ -43,6 +43,14 @@ void print_summary(const bench::options& opt, const chat::json& r, bool ok) {
             std::fprintf(stderr, "  server cpu %.3f s = %.0f ns/delivery; rss peak %.0f kB (hwm %.0f kB)\n",
                          num(s, "cpu_s"), num(s, "cpu_ns_per_delivery"), num(s, "rss_peak_kb"), num(s, "hwm_kb"));
         }
+    } else if (opt.kind == bench::workload::storm) {
+        std::fprintf(stderr, "  P=%d paced at %g msg/s while C=%d joined in %.2f s; %.0f deliveries, losses %.0f\n",
+                     opt.clients, opt.rate, opt.storm, num(r, "storm_s"), num(r, "deliveries_to_others"),
+                     num(r, "losses"));
+        const auto& l = r["latency_us"];
+        std::fprintf(stderr, "  paced latency us: p50 %.0f  p99 %.0f  max %.0f\n", num(l, "p50"), num(l, "p99"),
+                     num(l, "max"));
+        if (r.contains("server")) std::fprintf(stderr, "  server cpu during the storm %.3f s\n", num(r["server"], "storm_cpu_s"));
     } else {
         std::fprintf(stderr, "  C=%d set up in %.2f s\n", opt.clients, num(r, "setup_s"));
         if (r.contains("server")) {
@@ -92,6 +100,15 @@ int main(int argc, char** argv) {
     bool ok = false;
     if (opt->kind == bench::workload::idle) {
         ok = bench::run_idle(*opt, pool, result);
+    } else if (opt->kind == bench::workload::storm) {
+        result["rate"] = opt->rate;
+        result["size"] = opt->size;
+        if (pool.set_up(opt->clients)) {
+            pool.settle();
+            ok = bench::run_storm(*opt, pool, result);
+        } else {
+            result["error"] = pool.error();
+        }
     } else {
         const std::int64_t t0 = bench::now_ns();
         if (pool.set_up(opt->clients)) {

@@ -135,14 +135,23 @@ bool client_pool::on_line(int index, std::string_view line, std::string_view& te
     return false;
 }
 
-bool client_pool::set_up(int count) {
+void client_pool::grow(int count) {
     clients_.resize(static_cast<std::size_t>(count));
-    attempts_.assign(static_cast<std::size_t>(count), 0);
+    attempts_.resize(static_cast<std::size_t>(count), 0);
+    target_ = count;
+}
+
+void client_pool::start_pending() {
+    while (started_ < target_ && in_setup_ < opt_.connect_concurrency) start_next();
+}
+
+bool client_pool::set_up(int count) {
+    grow(count);
     const std::int64_t deadline = now_ns() + static_cast<std::int64_t>(opt_.setup_timeout * 1e9);
     no_handler none;
     while (ready_ < count) {
         if (!error_.empty()) return false;
-        while (started_ < count && in_setup_ < opt_.connect_concurrency) start_next();
+        start_pending();
         const std::int64_t left = deadline - now_ns();
         if (left <= 0) {
             error_ = "set-up timed out: " + std::to_string(ready_) + " of " + std::to_string(count) +

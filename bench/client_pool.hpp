@@ -28,6 +28,11 @@ public:
     // Opens `count` clients, at most `connect_concurrency` in set-up at once, each registered and in
     // the room. False (with error()) if the deadline passes or the server refuses one.
     bool set_up(int count);
+    // Without waiting: makes room for `count` clients in all (more than now), whom start_pending()
+    // then lets in, at most `connect_concurrency` in set-up at once, as the caller polls.
+    void grow(int count);
+    void start_pending();
+    int ready() const { return ready_; }
     // Reads until no byte arrived for `settle` seconds (at most 10 s), so set-up traffic (join
     // notices, names lists) is over before anything is measured.
     void settle();
@@ -74,6 +79,7 @@ private:
     std::vector<client> clients_;
     std::vector<epoll_event> events_;
     std::string reply_;
+    int target_ = 0;        // clients to set up in all
     int started_ = 0;       // clients whose connect was started
     int in_setup_ = 0;      // started but not yet in the room
     int ready_ = 0;

@@ -14,12 +14,13 @@ const char* usage =
     "  --proto chatd|irc        protocol of the server (default chatd)\n"
     "  --host ADDR              loopback address of the server (default 127.0.0.1)\n"
     "  --port N                 server port (default 7667)\n"
-    "  --workload fanout|idle   (default fanout)\n"
-    "  --clients N              clients in the room (fanout N, idle C; default 100)\n"
+    "  --workload fanout|idle|storm (default fanout)\n"
+    "  --clients N              clients in the room (fanout N, idle C, storm: paced clients; default 100)\n"
+    "  --storm C                storm: clients that connect and join while the paced ones talk (default 2000)\n"
     "  --senders S              clients that send (default 10)\n"
     "  --messages M             messages per sender (default 1000)\n"
     "  --size BYTES             message text size, >= 40 (default 100)\n"
-    "  --rate R                 messages/s per sender, 0 = flat out (default 0)\n"
+    "  --rate R                 messages/s per sender, 0 = flat out (default 0; storm needs R > 0)\n"
     "  --window W               at most W messages of a sender in flight, 0 = no bound (default 0)\n"
     "  --connect-concurrency K  connections in set-up at once (default 8)\n"
     "  --setup-timeout SECS     bound on connecting+registering+joining (default 120)\n"
@@ -49,7 +50,14 @@ bool to_number(const char* s, double lo, double hi, double& out) {
 }  // namespace
 
 const char* to_string(protocol p) { return p == protocol::chatd ? "chatd" : "irc"; }
-const char* to_string(workload w) { return w == workload::fanout ? "fanout" : "idle"; }
+const char* to_string(workload w) {
+    switch (w) {
+    case workload::fanout: return "fanout";
+    case workload::idle: return "idle";
+    case workload::storm: return "storm";
+    }
+    return "?";
+}
 
 std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     options o;
@@ -79,7 +87,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
         } else if (arg == "--workload") {
             if (std::string_view(val) == "fanout") o.kind = workload::fanout;
             else if (std::string_view(val) == "idle") o.kind = workload::idle;
-            else return std::fprintf(stderr, "chat-bench: --workload is fanout or idle\n"), std::nullopt;
+            else if (std::string_view(val) == "storm") o.kind = workload::storm;
+            else return std::fprintf(stderr, "chat-bench: --workload is fanout, idle or storm\n"), std::nullopt;
         } else if (arg == "--host") {
             o.host = val;
         } else if (arg == "--room") {
@@ -92,6 +101,9 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
         } else if (arg == "--clients") {
             if (!number(1, 100000)) return std::nullopt;
             o.clients = static_cast<int>(num);
+        } else if (arg == "--storm") {
+            if (!number(1, 100000)) return std::nullopt;
+            o.storm = static_cast<int>(num);
         } else if (arg == "--senders") {
             if (!number(1, 100000)) return std::nullopt;
             o.senders = static_cast<int>(num);
@@ -133,6 +145,10 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     }
     if (o.kind == workload::fanout && (o.senders > o.clients || o.clients < 2)) {
         std::fprintf(stderr, "chat-bench: fanout needs 2 <= clients and senders <= clients\n");
+        return std::nullopt;
+    }
+    if (o.kind == workload::storm && (o.clients < 2 || o.rate <= 0)) {
+        std::fprintf(stderr, "chat-bench: storm needs 2 <= clients (the paced ones) and --rate > 0\n");
         return std::nullopt;
     }
     exit_code = 0;

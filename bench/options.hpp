@@ -10,7 +10,7 @@
 namespace bench {
 
 enum class protocol { chatd, irc };
-enum class workload { fanout, idle };
+enum class workload { fanout, idle, storm };
 
 struct options {
     protocol proto = protocol::chatd;
@@ -23,6 +23,7 @@ struct options {
     int messages = 1000;              // M per sender
     int size = 100;                   // bytes of message text
     double rate = 0;                  // messages per second per sender; 0 = flat out
+    int storm = 2000;                 // clients that connect during the storm workload
     int window = 0;                   // messages in flight per sender; 0 = unbounded
     int connect_concurrency = 8;      // connections being set up at once (ngIRCd's backlog is 10)
     double setup_timeout = 120;       // seconds for connecting, registering and joining

@@ -11,5 +11,7 @@ namespace bench {
 
 bool run_fanout(const options& opt, client_pool& pool, chat::json& out);
 bool run_idle(const options& opt, client_pool& pool, chat::json& out);
+// P = --clients paced clients in the room, then --storm more connect while they talk at --rate.
+bool run_storm(const options& opt, client_pool& pool, chat::json& out);
 
 }  // namespace bench
