@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Smoke test of chat-bench against a real chatd: a small fan-out and a small idle run must finish
+# Smoke test of chat-bench against a real chatd: a small fan-out, idle and storm run must finish
 # with every delivery counted and no connection lost. Speed is not asserted.
 #   bash tests/e2e/bench_smoke.sh BUILD_DIR
 set -euo pipefail
@@ -70,5 +70,13 @@ check idle "$work/idle.json" lost_connections 0
 check idle "$work/idle.json" connections 50
 check idle "$work/idle.json" ok true
 
-if [ $status -eq 0 ]; then echo "bench_smoke: 11 passed, 0 failed"; fi
+# 3 paced clients talk while 60 more join their room: everything sent arrives, nobody is lost.
+timeout 60 "$bench" --port "$port" --server-pid "$pid" --workload storm --clients 3 --storm 60 --rate 20 \
+    --connect-concurrency 60 --timeout 20 --setup-timeout 20 > "$work/storm.json" || true
+check storm "$work/storm.json" losses 0
+check storm "$work/storm.json" lost_connections 0
+check storm "$work/storm.json" storm_clients 60
+check storm "$work/storm.json" ok true
+
+if [ $status -eq 0 ]; then echo "bench_smoke: 15 passed, 0 failed"; fi
 exit $status
