@@ -28,6 +28,16 @@ bool parse_seconds(const std::string& s, std::chrono::milliseconds& out) {
     }
 }
 
+bool fingerprint_shape(std::string_view s) {
+    constexpr std::string_view prefix = "SHA256:";
+    if (s.size() != prefix.size() + 43 || s.substr(0, prefix.size()) != prefix) return false;
+    for (const char c : s.substr(prefix.size())) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 // Splits "host", "host:port", "[v6]" or "[v6]:port". A bare IPv6 address (two colons or more)
 // is taken whole.
 bool split_host(const std::string& arg, options& o, std::string& error) {
@@ -99,6 +109,17 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
                 error = "--config needs a file name";
                 return std::nullopt;
             }
+        } else if (a == "--fingerprint") {
+            o.fingerprint = true;
+        } else if (a == "--trust-first-use") {
+            o.trust_first_use = true;
+        } else if (a == "--trust") {
+            if (!value(v)) return std::nullopt;
+            if (!fingerprint_shape(v)) {
+                error = "--trust takes a key fingerprint, SHA256: and 43 characters (as chatd --fingerprint prints it): " + v;
+                return std::nullopt;
+            }
+            o.trust = v;
         } else if (a == "--port" || a == "-p") {
             std::uint16_t p = 0;
             if (!value(v)) return std::nullopt;
@@ -134,7 +155,7 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
             positional.push_back(a);
         }
     }
-    if (o.help || o.version) return o;
+    if (o.help || o.version || o.fingerprint) return o;
     // chat [HOST[:PORT] [NICK]]: no host finds one on the LAN, no nick takes the login name.
     if (positional.size() > 2 || (nick_flag && positional.size() > 1)) {
         error = "too many arguments";
@@ -188,6 +209,11 @@ const char* usage_text() {
            "  --port N            port to connect to (overrides host:port)\n"
            "  --plain             line mode: one line per event on stdout, stdin lines are sent\n"
            "                      (also used when stdin or stdout is not a terminal)\n"
+           "  --trust SHA256:...  a server not yet known must present this key (chatd --fingerprint);\n"
+           "                      it is then remembered in $XDG_DATA_HOME/chat/known_servers\n"
+           "  --trust-first-use   remember whatever key a server not yet known presents (line mode\n"
+           "                      asks for nothing; the full screen asks first without it)\n"
+           "  --fingerprint       print this client's key (for a server's --allow-keys) and exit\n"
            "  --ping-idle SECS    ping the server after this much silence (default 60)\n"
            "  --ping-timeout SECS give up on the connection this long after a ping (default 30)\n"
            "  --backoff-max SECS  longest wait between reconnect attempts (default 30)\n"
@@ -197,7 +223,11 @@ const char* usage_text() {
            "\n"
            "The config file, $XDG_CONFIG_HOME/chat/config (~/.config/chat/config), can give the host,\n"
            "nick, rooms, notifications and more (TOML; see docs/client.md); flags win over it.\n"
-           "Inside, type /help for commands.\n";
+           "Inside, type /help for commands.\n"
+           "\n"
+           "The connection is TLS. The server's key is pinned on first use, as ssh does: a server whose\n"
+           "key changed is refused. This client's own key ($XDG_DATA_HOME/chat/identity) is its\n"
+           "certificate.\n";
 }
 
 }  // namespace chat::client

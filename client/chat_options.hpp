@@ -26,6 +26,9 @@ struct options {
     bool no_log = false;          // --no-log
     std::string config_path;      // --config FILE; empty: the default path
     bool port_given = false;      // by --port or host:port, so the config file's port does not apply
+    std::string trust;             // --trust SHA256:...: the key an unpinned server must present
+    bool trust_first_use = false;
+    bool fingerprint = false;      // --fingerprint: print this client's key (made if missing) and exit
     // Keep-alive: ping after this much silence, give up this long after the ping.
     std::chrono::milliseconds ping_idle{60'000};
     std::chrono::milliseconds ping_timeout{30'000};

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "context.hpp"
 #include "framing.hpp"
+#include "known_servers.hpp"
 #include "outgoing.hpp"
 #include "protocol.hpp"
 #include "utf8.hpp"
@@ -19,6 +21,8 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 connection::connection(connection_config cfg, event_queue& events)
     : cfg_(std::move(cfg)),
       events_(events),
+      tls_(chat::tls::client_context(cfg_.identity.get())),
+      where_(server_key(cfg_.host, cfg_.port)),
       write_wake_(io_),
       backoff_timer_(io_),
       close_timer_(io_),
@@ -161,21 +165,53 @@ asio::awaitable<void> connection::run() {
         if (rec) {
             reason = "cannot resolve " + cfg_.host + ": " + rec.message();
         } else {
-            tcp::socket sock(io_);
-            socket_ = &sock;
+            stream sock(io_, tls_);
+            socket_ = &sock.next_layer();
             asio::steady_timer limit(io_, cfg_.connect_timeout);
-            auto raced = co_await (asio::async_connect(sock, results, use_tuple) || limit.async_wait(use_tuple));
-            socket_ = nullptr;
-            if (stopping_ || closing_) break;
+            auto raced = co_await (asio::async_connect(sock.next_layer(), results, use_tuple) || limit.async_wait(use_tuple));
             std::error_code cec = asio::error::timed_out;
             if (raced.index() == 0) cec = std::get<0>(std::get<0>(raced));
-            if (cec) {
-                reason = "cannot connect to " + where + ": " + cec.message();
-            } else {
+            if (!cec && !stopping_ && !closing_) {
                 std::error_code ignored;
-                sock.set_option(tcp::no_delay(true), ignored);
-                reason = co_await run_session(sock);
+                sock.next_layer().set_option(tcp::no_delay(true), ignored);
+                untrusted_.clear();
+                presented_.clear();
+                sock.set_verify_callback([this](bool ok, asio::ssl::verify_context& vc) { return verify_pin(ok, vc); });
+                // The handshake has the connect's deadline: a server that accepts and says nothing
+                // (or speaks no TLS) is not waited for.
+                limit.expires_after(cfg_.connect_timeout);
+                auto shaken = co_await (sock.async_handshake(stream::client, use_tuple) || limit.async_wait(use_tuple));
+                cec = asio::error::timed_out;
+                if (shaken.index() == 0) cec = std::get<0>(std::get<0>(shaken));
+                if (!untrusted_.empty()) {
+                    socket_ = nullptr;
+                    std::error_code ignored2;
+                    sock.next_layer().close(ignored2);
+                    // A key that is not pinned is never retried: only the user can decide.
+                    net_event ev;
+                    ev.what = net_event::kind::untrusted;
+                    ev.text = chat::utf8::sanitize(untrusted_);
+                    if (untrusted_unknown_) ev.key = presented_;
+                    events_.push(std::move(ev));
+                    emit(net_event::kind::disconnected, chat::utf8::sanitize(untrusted_));
+                    break;
+                }
+                if (cec && cec != asio::error::timed_out) {
+                    reason = "no TLS session with " + where + ": " + cec.message() +
+                             " (is it a chatd older than TLS, or not chatd at all?)";
+                } else if (cec) {
+                    reason = "no TLS handshake from " + where + " within " +
+                             std::to_string(cfg_.connect_timeout.count() / 1000) + " s";
+                } else {
+                    socket_ = nullptr;
+                    if (stopping_ || closing_) break;
+                    reason = co_await run_session(sock);
+                }
+            } else if (cec) {
+                reason = "cannot connect to " + where + ": " + cec.message();
             }
+            socket_ = nullptr;
+            if (stopping_ || closing_) break;
         }
         emit(net_event::kind::disconnected, chat::utf8::sanitize(reason));
         if (stopping_ || closing_ || !reconnect_) break;
@@ -190,8 +226,49 @@ asio::awaitable<void> connection::run() {
     io_.stop();
 }
 
-asio::awaitable<std::string> connection::run_session(tcp::socket& sock) {
-    socket_ = &sock;
+bool connection::verify_pin(bool, asio::ssl::verify_context& vc) {
+    X509_STORE_CTX* store = vc.native_handle();
+    // Only the server's own key is pinned; whatever chain or CA comes with it means nothing here.
+    if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
+    untrusted_unknown_ = false;
+    presented_ = chat::tls::fingerprint(X509_STORE_CTX_get_current_cert(store));
+    if (presented_.empty()) {
+        untrusted_ = "the server presented no usable key";
+        return false;
+    }
+    known_servers known;
+    std::string error;
+    if (!read_known_servers(cfg_.known_servers_path, known, error)) {
+        untrusted_ = error;
+        return false;
+    }
+    const pin_check pin = check_pin(known, where_, presented_);
+    if (pin.what == pin_check::verdict::trusted) return true;
+    if (pin.what == pin_check::verdict::changed) {
+        untrusted_ = changed_key_message(*pin.pinned, presented_, cfg_.known_servers_path);
+        untrusted_unknown_ = false;
+        return false;
+    }
+    if (cfg_.trust_first_use || cfg_.trust == presented_) {
+        if (auto e = add_known_server(cfg_.known_servers_path, where_, presented_); !e.empty()) {
+            untrusted_ = "cannot remember the server's key: " + e;
+            untrusted_unknown_ = false;
+            return false;
+        }
+        return true;
+    }
+    untrusted_unknown_ = cfg_.trust.empty();
+    untrusted_ = cfg_.trust.empty()
+                     ? "the server " + where_ + " is not known; its key is " + presented_ +
+                           ". Check it with the server's operator (chatd --fingerprint), then connect with --trust " +
+                           presented_ + " (or --trust-first-use)"
+                     : "the server " + where_ + " presents the key " + presented_ + ", not the " + cfg_.trust +
+                           " given with --trust; refused";
+    return false;
+}
+
+asio::awaitable<std::string> connection::run_session(stream& sock) {
+    socket_ = &sock.next_layer();
     session_up_ = true;
     out_.clear();
     settled(out_bytes_);
@@ -199,24 +276,28 @@ asio::awaitable<std::string> connection::run_session(tcp::socket& sock) {
     last_rx_ = std::chrono::steady_clock::now();
     emit(net_event::kind::connected);
     // Whichever loop ends first (EOF, error, dead link) ends the others.
-    auto result = co_await (read_loop(sock) || write_loop(sock) || keepalive_loop(sock));
+    auto result = co_await (read_loop(sock) || write_loop(sock) || keepalive_loop());
     socket_ = nullptr;
     session_up_ = false;
     std::error_code ignored;
-    sock.close(ignored);
+    sock.next_layer().close(ignored);
     std::string reason;
     std::visit([&](const std::string& r) { reason = r; }, result);
     co_return reason;
 }
 
-asio::awaitable<std::string> connection::read_loop(tcp::socket& sock) {
+asio::awaitable<std::string> connection::read_loop(stream& sock) {
     chat::line_splitter splitter(cfg_.max_frame);
     std::string buf(8192, '\0');
     std::string line;
     for (;;) {
         auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
         if (ec) {
-            if (ec == asio::error::eof) co_return closing_ ? "closed" : "the server closed the connection";
+            // A server that closes without TLS close_notify has still ended the stream at a frame
+            // boundary as far as the lines go: it is the end, not an attack.
+            if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+                co_return closing_ ? "closed" : "the server closed the connection";
+            }
             co_return ec.message();
         }
         last_rx_ = std::chrono::steady_clock::now();
@@ -255,7 +336,7 @@ void connection::on_line(std::string_view line) {
     events_.push(std::move(ev));
 }
 
-asio::awaitable<std::string> connection::write_loop(tcp::socket& sock) {
+asio::awaitable<std::string> connection::write_loop(stream& sock) {
     for (;;) {
         while (!out_.empty()) {
             // Frames queued meanwhile go out in one write (a pipe into line mode queues thousands).
@@ -276,7 +357,7 @@ asio::awaitable<std::string> connection::write_loop(tcp::socket& sock) {
     }
 }
 
-asio::awaitable<std::string> connection::keepalive_loop(tcp::socket&) {
+asio::awaitable<std::string> connection::keepalive_loop() {
     asio::steady_timer timer(io_);
     // A server that accepts but never answers hello (stopped, or not chatd at all) is given up on.
     timer.expires_after(cfg_.register_timeout);

@@ -12,8 +12,10 @@
 #include <thread>
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include "event_queue.hpp"
+#include "identity.hpp"
 #include "limits.hpp"
 
 namespace chat::client {
@@ -33,6 +35,12 @@ struct connection_config {
     std::chrono::milliseconds backoff_first{500};
     std::chrono::milliseconds backoff_max{30'000};
     bool reconnect = true;  // false: report the first failure and stop (used before the first welcome)
+    // TLS: the key presented as this client's certificate (none: an anonymous client), the pins, and
+    // what an unpinned server may be trusted by (--trust SHA256:..., --trust-first-use).
+    std::shared_ptr<const chat::tls::identity> identity;
+    std::string known_servers_path;
+    std::string trust;
+    bool trust_first_use = false;
 };
 
 class connection {
@@ -64,10 +72,14 @@ public:
 
 private:
     asio::awaitable<void> run();
-    asio::awaitable<std::string> run_session(asio::ip::tcp::socket& sock);
-    asio::awaitable<std::string> read_loop(asio::ip::tcp::socket& sock);
-    asio::awaitable<std::string> write_loop(asio::ip::tcp::socket& sock);
-    asio::awaitable<std::string> keepalive_loop(asio::ip::tcp::socket& sock);
+    using stream = asio::ssl::stream<asio::ip::tcp::socket>;
+    asio::awaitable<std::string> run_session(stream& sock);
+    asio::awaitable<std::string> read_loop(stream& sock);
+    asio::awaitable<std::string> write_loop(stream& sock);
+    asio::awaitable<std::string> keepalive_loop();
+    // The verify callback's decision on the key the server presented (see known_servers.hpp); a
+    // refusal sets untrusted_ so the handshake's failure is reported as what it is.
+    bool verify_pin(bool preverified, asio::ssl::verify_context& vc);
     asio::awaitable<void> close_after(std::chrono::milliseconds grace);
     void do_send(std::string frame);  // a frame of the network thread's own (pong, ping)
     void enqueue(std::string frame);  // counted in backlog_ already
@@ -79,6 +91,11 @@ private:
     connection_config cfg_;
     event_queue& events_;
     asio::io_context io_;
+    asio::ssl::context tls_;
+    std::string where_;          // "host:port" as pinned
+    std::string untrusted_;      // why the last handshake was refused by pinning ("" if it was not)
+    bool untrusted_unknown_ = false;  // ... because the key was unknown (not changed)
+    std::string presented_;      // the key the server presented in the last handshake
     std::thread thread_;
     std::atomic<bool> started_{false};
     std::atomic<bool> resolving_{false};

@@ -1,9 +1,11 @@
 // chat: a terminal client for chatd. Connects and registers first, then opens the full screen (or
 // line mode when not on a terminal), with a network thread feeding the UI thread through a queue.
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +20,7 @@
 #include "driver.hpp"
 #include "windows.hpp"
 #include "event_queue.hpp"
+#include "known_servers.hpp"
 #include "model.hpp"
 #include "notify.hpp"
 #include "chat_options.hpp"
@@ -119,6 +122,33 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
     return 0;
 }
 
+// The first-use question on the terminal, before the full screen opens: one keystroke, 'y' trusts.
+// Anything else (or no terminal) refuses.
+bool ask_first_use(const std::string& where, const std::string& key, const std::string& path) {
+    const std::string q = "The server " + where + " is not known yet. Its key is\n    " + key +
+                          "\nCompare it with what its operator sees (chatd --fingerprint). It will be remembered in\n    " +
+                          path + "\nTrust this server and connect? [y/N] ";
+    std::fwrite(q.data(), 1, q.size(), stdout);
+    std::fflush(stdout);
+    termios saved{};
+    if (::tcgetattr(0, &saved) != 0) return false;
+    termios raw = saved;
+    raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    ::tcsetattr(0, TCSANOW, &raw);
+    char c = 0;
+    ssize_t n = -1;
+    do {
+        n = ::read(0, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    ::tcsetattr(0, TCSANOW, &saved);
+    const bool yes = n == 1 && (c == 'y' || c == 'Y');
+    std::printf("%s\n", yes ? "yes" : "no");
+    std::fflush(stdout);
+    return yes;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,6 +168,16 @@ int main(int argc, char** argv) {
     }
     if (opts->version) {
         std::printf("chat %s\n", CHAT_VERSION);
+        return 0;
+    }
+    if (opts->fingerprint) {
+        const std::string home = data_dir();
+        auto id = chat::tls::load_identity(home + "/identity", "chat");
+        if (home.empty() || !id.value) {
+            std::fprintf(stderr, "chat: %s\n", home.empty() ? "neither XDG_DATA_HOME nor HOME is set" : id.error.c_str());
+            return 1;
+        }
+        std::printf("%s\n", id.value->fingerprint.c_str());
         return 0;
     }
     // A broken config file is reported in one line, and chat starts with the defaults.
@@ -189,7 +229,18 @@ int main(int argc, char** argv) {
                     std::to_string(opts->port);
     }
 
-    event_queue q(queue_capacity);
+    const std::string dir = data_dir();
+    if (dir.empty()) {
+        std::fprintf(stderr, "chat: neither XDG_DATA_HOME nor HOME is set: nowhere to keep this client's key\n");
+        return 1;
+    }
+    const std::string id_path = dir + "/identity";
+    auto id = chat::tls::load_identity(id_path, "chat");
+    if (!id.value) {
+        std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(id.error).c_str());
+        return 1;
+    }
+
     connection_config cfg;
     cfg.host = opts->host;
     cfg.port = opts->port;
@@ -198,10 +249,38 @@ int main(int argc, char** argv) {
     cfg.backoff_max = opts->backoff_max;
     cfg.register_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(10), cfg.ping_idle + cfg.ping_timeout);
     cfg.reconnect = false;  // until the first welcome: a failure at start is reported, not retried
-    connection conn(cfg, q);
+    cfg.identity = std::make_shared<const chat::tls::identity>(std::move(*id.value));
+    cfg.known_servers_path = dir + "/known_servers";
+    cfg.trust = opts->trust;
+    cfg.trust_first_use = opts->trust_first_use;
+    auto q = std::make_unique<event_queue>(queue_capacity);
+    auto conn = std::make_unique<connection>(cfg, *q);
 
     // Connect and register before any screen is drawn, so a failure is one clean line.
-    if (!start_session(m, q, conn, signal_fd, std::chrono::seconds(15), error)) {
+    while (!start_session(m, *q, *conn, signal_fd, std::chrono::seconds(15), error)) {
+        // A server not yet known, on a terminal: ask once, then connect again trusting that key.
+        if (!plain && !m.unpinned_key.empty() && cfg.trust.empty()) {
+            conn->stop();
+            if (ask_first_use(m.address, m.unpinned_key, cfg.known_servers_path)) {
+                cfg.trust = m.unpinned_key;
+                const model fresh = [&] {
+                    model n;
+                    n.line_mode = m.line_mode;
+                    n.cfg = m.cfg;
+                    n.config_file = m.config_file;
+                    n.wanted_nick = m.wanted_nick;
+                    n.address = m.address;
+                    return n;
+                }();
+                m = fresh;
+                conn.reset();
+                q = std::make_unique<event_queue>(queue_capacity);
+                conn = std::make_unique<connection>(cfg, *q);
+                continue;
+            }
+            std::fprintf(stderr, "chat: not trusted; nothing was sent to %s\n", m.address.c_str());
+            return 1;
+        }
         std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(error).c_str());
         // The network thread may be inside a name lookup, which nothing can interrupt and which can
         // take a minute with a dead name server. Nothing is on the screen and nothing is owed to the
@@ -210,19 +289,26 @@ int main(int argc, char** argv) {
     }
     if (!plain) {
         for (const auto& n : notes) add_info(m, chat::utf8::sanitize(n));
-    if (!config_error.empty() && !plain) add_info(m, "config: " + config_error, chat_line::kind::error);
+        if (!config_error.empty()) add_info(m, "config: " + config_error, chat_line::kind::error);
+    }
     {
+        // The config file's rooms, in both modes (a script's config may name rooms too).
         effects fx;
         for (const auto& room : m.cfg.rooms) on_submit(m, "/join " + room, fx);
-        apply(fx, conn);
-    }
+        apply(fx, *conn);
     }
     // An exception is a bug, but the terminal must still be given back: unwinding closes it.
     try {
-        if (plain) return run_plain(m, q, conn, signal_fd);
-        return run_screen(m, q, conn, signal_fd);
+        if (plain) return run_plain(m, *q, *conn, signal_fd);
+        const int status = run_screen(m, *q, *conn, signal_fd);
+        // What ended the screen (a changed server key) is said where it stays readable.
+        if (!m.fatal.empty()) {
+            std::fprintf(stderr, "chat: %s\n", m.fatal.c_str());
+            return 1;
+        }
+        return status;
     } catch (const std::exception& e) {
-        conn.stop();
+        conn->stop();
         std::fprintf(stderr, "chat: internal error: %s\n", chat::utf8::sanitize(e.what()).c_str());
         return 1;
     }

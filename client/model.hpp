@@ -119,6 +119,7 @@ struct model {
     bool ever_welcomed = false;
     bool ever_joined = false;
     std::string fatal;            // set when the client cannot go on (bad nick at start, ...)
+    std::string unpinned_key;     // the fingerprint of a server not yet trusted (the first-use question)
     bool quit_requested = false;
 
     std::vector<window> windows;

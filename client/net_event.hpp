@@ -19,12 +19,15 @@ struct net_event {
         skipped,         // `number` events were dropped because the UI fell behind
         closed,          // the network thread stopped for good (after quit or stop)
         drained,         // the outgoing backlog fell as low as asked (connection::notify_when_drained)
+        untrusted,       // the server's key is not trusted; `text` says why (unknown, changed),
+                         // `key` is the fingerprint of an unknown one; the network thread stops
     };
 
     kind what = kind::frame;
     chat::frame body;
     std::string text;
     std::int64_t number = 0;
+    std::string key;  // untrusted: the fingerprint a user may choose to trust
 
     // Only ordinary room messages may be dropped under overload; state changes never are.
     bool droppable() const { return what == kind::frame && body.type == "message"; }

@@ -94,6 +94,16 @@ void on_event(model& m, const net_event& ev, effects& fx) {
         break;
     case k::drained:
         break;  // the caller reads the backlog itself
+    case k::untrusted: {
+        const std::string text = chat::utf8::sanitize(ev.text);
+        m.unpinned_key = chat::utf8::sanitize(ev.key);
+        if (m.fatal.empty()) m.fatal = text;
+        if (m.ever_welcomed) {
+            for (auto& w : m.windows) add_line(m, w, make_line(kind::error, text + "; not reconnecting"));
+            if (m.windows.empty()) add_line(m, m.status, make_line(kind::error, text + "; not reconnecting"));
+        }
+        break;
+    }
     }
 }
 

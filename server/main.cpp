@@ -13,7 +13,9 @@
 #include <asio/experimental/as_tuple.hpp>
 
 #include "discovery_announce.hpp"
+#include "identity.hpp"
 #include "server.hpp"
+#include "store_sqlite.hpp"
 
 namespace {
 
@@ -52,8 +54,8 @@ std::vector<std::string> lan_addresses(bool want_v4, bool want_v6) {
     return out;
 }
 
-// `discoverable`: chatd answers discovery, so `chat` alone finds it.
-void print_hint(const std::vector<tcp::endpoint>& eps, bool discoverable) {
+// `discoverable`: chatd answers discovery, so `chat` alone finds it. `fingerprint`: the server key.
+void print_hint(const std::vector<tcp::endpoint>& eps, bool discoverable, const std::string& fingerprint) {
     std::vector<std::string> hosts;
     bool any_v4 = false;
     bool any_v6 = false;
@@ -77,7 +79,9 @@ void print_hint(const std::vector<tcp::endpoint>& eps, bool discoverable) {
         const bool v6 = h.find(':') != std::string::npos;
         std::string where = h;
         if (port != chat::default_port) where = (v6 ? "[" + h + "]" : h) + ":" + std::to_string(port);
-        text += "  chat " + where + " <nick>\n";
+        text += "  chat " + where + " <nick>";
+        if (!fingerprint.empty()) text += "   (server key " + fingerprint + ")";
+        text += "\n";
     }
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
@@ -100,6 +104,17 @@ int main(int argc, char** argv) {
     // A file-size limit (RLIMIT_FSIZE) must show as a failing write the store reports, not kill chatd.
     std::signal(SIGXFSZ, SIG_IGN);
 
+    if (parsed.value->print_fingerprint) {
+        const std::string dir = parsed.value->state_dir.empty() ? chat::default_state_dir() : parsed.value->state_dir;
+        auto id = chat::tls::load_identity(dir + "/server.pem", "chatd");
+        if (!id.value) {
+            std::fprintf(stderr, "chatd: %s\n", id.error.c_str());
+            return 1;
+        }
+        std::printf("%s\n", id.value->fingerprint.c_str());
+        return 0;
+    }
+
     asio::io_context io(1);
     std::optional<chat::server> srv_holder;
     try {
@@ -110,13 +125,23 @@ int main(int argc, char** argv) {
         return 1;
     }
     chat::server& srv = *srv_holder;
-    for (const auto& ep : srv.endpoints()) {
-        std::printf("listening on %s\n", chat::to_string(ep).c_str());
+    std::vector<tcp::endpoint> tls_eps;
+    for (const auto& b : srv.listening()) {
+        // The main port first: scripts read the first "listening on" line for it.
+        if (b.tls || srv.fingerprint().empty()) {
+            std::printf("listening on %s\n", chat::to_string(b.at).c_str());
+            tls_eps.push_back(b.at);
+        }
+    }
+    for (const auto& b : srv.listening()) {
+        if (!b.tls && !srv.fingerprint().empty()) {
+            std::printf("listening on %s (plaintext, no TLS)\n", chat::to_string(b.at).c_str());
+        }
     }
     std::fflush(stdout);
-    print_hint(srv.endpoints(), parsed.value->announce && parsed.value->binds.empty());
+    print_hint(tls_eps, parsed.value->announce && parsed.value->binds.empty(), srv.fingerprint());
     srv.log_startup_notes();
-    chat::announcer announce(io, *parsed.value, srv.port(), srv.chat().instance(), /*fingerprint=*/"");
+    chat::announcer announce(io, *parsed.value, srv.port(), srv.chat().instance(), srv.fingerprint());
     announce.start();
 
     asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -139,7 +139,7 @@ const std::vector<flag>& flags() {
              o.discovery_port = static_cast<std::uint16_t>(*n);
              return std::nullopt;
          }},
-        {"--state-dir", "DIR", "where the message store lives (default $XDG_STATE_HOME/chatd, ~/.local/state/chatd)",
+        {"--state-dir", "DIR", "where chatd keeps its key and message store (default $XDG_STATE_HOME/chatd, ~/.local/state/chatd)",
          [](options& o, std::string_view v) -> std::optional<std::string> {
              if (v.empty()) return "expects a directory";
              o.state_dir = v;
@@ -180,6 +180,24 @@ const std::vector<flag>& flags() {
         {"--notice-delay", "SECS",
          "join, part and quit notices may wait this long to share a write; 0 = sent at once (default 0.05)",
          secs(&limits::notice_delay, true)},
+        {"--plaintext-port", "N", "also listen without TLS on port N, for old bots on a trusted host (default: none)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             const auto n = to_count(v);
+             if (!n || *n > 65535) return "expects a port number from 0 to 65535";
+             o.plaintext_port = static_cast<std::uint16_t>(*n);
+             return std::nullopt;
+         }},
+        {"--fingerprint", nullptr, "print the server key's fingerprint (made if missing) and exit",
+         [](options& o, std::string_view) -> std::optional<std::string> {
+             o.print_fingerprint = true;
+             return std::nullopt;
+         }},
+        {"--allow-keys", "FILE", "only client keys listed in FILE may connect (one SHA256:... a line)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             if (v.empty()) return "expects a file";
+             o.allow_keys_file = v;
+             return std::nullopt;
+         }},
         {"--quiet", nullptr, "no per-connection log lines",
          [](options& o, std::string_view) -> std::optional<std::string> {
              o.quiet = true;
@@ -212,6 +230,7 @@ parsed_options parse_options(int argc, const char* const* argv) {
     parsed_options r;
     options o;
     o.store = true;
+    o.tls = true;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {

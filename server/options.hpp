@@ -27,6 +27,12 @@ struct options {
     std::int64_t retain_days = 0;
     std::size_t retain_messages = 0;
     std::uint64_t store_max_bytes = 0;
+    // TLS on `port`. The struct's default is plaintext (in-process tests); chatd's command line
+    // defaults to TLS with the key in the state directory.
+    bool tls = false;
+    std::optional<std::uint16_t> plaintext_port;  // --plaintext-port: a second, plaintext listener
+    bool print_fingerprint = false;  // --fingerprint: print the server key's fingerprint and exit
+    std::string allow_keys_file;     // --allow-keys: only these client keys may connect
 };
 
 // The outcome of parsing argv: options to run with, or text to print and a status to exit with

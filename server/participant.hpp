@@ -23,6 +23,7 @@ inline line_ptr share(std::string s) { return std::make_shared<const std::string
 // lookup from peer to state.
 struct peer_state {
     std::string nick;                 // as the user spelled it; empty until hello succeeded
+    std::string key;                  // the client certificate's key ("SHA256:..."); empty without one
     bool registered = false;
     bool gone = false;                // left the chat: no more frames handled, no more notices
     std::vector<room*> rooms;         // rooms joined, in join order

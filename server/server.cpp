@@ -2,9 +2,15 @@
 
 #include <sys/resource.h>
 
+#include <fstream>
+#include <stdexcept>
+
+#include "context.hpp"
+#include "identity.hpp"
 #include "refusal.hpp"
 #include "store_sqlite.hpp"
 #include "transport_tcp.hpp"
+#include "transport_tls.hpp"
 #include "wire.hpp"
 
 namespace chat {
@@ -88,32 +94,77 @@ server::~server() {
     turn_->shut_down();
 }
 
-void server::start() {
-    std::vector<asio::ip::tcp::endpoint> where;
-    if (opts_.binds.empty()) {
-        where.emplace_back(asio::ip::address_v6::any(), opts_.port);
-    } else {
-        for (const std::string& b : opts_.binds) {
-            asio::error_code ec;
-            const auto addr = asio::ip::make_address(b, ec);
-            if (ec) throw std::system_error(ec, "cannot use address \"" + logger::field(b) + "\"");
-            where.emplace_back(addr, opts_.port);
+void server::load_tls() {
+    const std::string dir = opts_.state_dir.empty() ? default_state_dir() : opts_.state_dir;
+    auto id = tls::load_identity(dir + "/server.pem", "chatd");
+    if (!id.value) throw std::runtime_error(id.error);
+    if (id.created) log_.info("made a new server key in " + dir + "/server.pem: " + id.value->fingerprint);
+    fingerprint_ = id.value->fingerprint;
+    tls_ctx_.emplace(tls::server_context(*id.value));
+    tls_.ctx = tls_ctx_->native_handle();
+    if (!opts_.allow_keys_file.empty()) {
+        // Fail closed: a file that cannot be read, or lists nobody, admits nobody.
+        tls_.allow_list = true;
+        std::ifstream in(opts_.allow_keys_file);
+        if (!in) throw std::runtime_error("cannot read --allow-keys file " + opts_.allow_keys_file);
+        std::string line;
+        std::size_t number = 0;
+        while (std::getline(in, line) && number < 100000) {
+            ++number;
+            const auto start = line.find_first_not_of(" \t");
+            if (start == std::string::npos || line[start] == '#') continue;
+            const auto end = line.find_first_of(" \t\r", start);
+            const std::string key = line.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            if (!tls::is_fingerprint(key)) {
+                log_.info("--allow-keys " + opts_.allow_keys_file + " line " + std::to_string(number) +
+                          " is not a SHA256:... key; ignored");
+                continue;
+            }
+            tls_.allowed.push_back(key);
+        }
+        if (tls_.allowed.empty()) {
+            log_.info("--allow-keys " + opts_.allow_keys_file + " lists no key: nobody can connect");
         }
     }
-    auto accept = [this](asio::ip::tcp::socket s) { admit(std::move(s)); };
+}
+
+void server::listen_on(const std::vector<asio::ip::tcp::endpoint>& where, bool tls) {
+    auto accept = [this, tls](asio::ip::tcp::socket s) { admit(std::move(s), tls); };
     for (const auto& ep : where) {
         try {
             listeners_.push_back(std::make_shared<listener>(io_, ep, log_, accept));
+            listener_tls_.push_back(tls);
         } catch (const std::system_error& e) {
             if (opts_.binds.empty() && ep.address().is_v6()) {
                 // No IPv6 on this machine: the IPv4 wildcard alone still serves the LAN.
                 listeners_.push_back(std::make_shared<listener>(
-                    io_, asio::ip::tcp::endpoint(asio::ip::address_v4::any(), opts_.port), log_, accept));
+                    io_, asio::ip::tcp::endpoint(asio::ip::address_v4::any(), ep.port()), log_, accept));
+                listener_tls_.push_back(tls);
                 continue;
             }
             throw std::system_error(e.code(), "cannot listen on " + to_string(ep));
         }
     }
+}
+
+void server::start() {
+    if (opts_.tls) load_tls();
+    auto endpoints_for = [this](std::uint16_t port) {
+        std::vector<asio::ip::tcp::endpoint> where;
+        if (opts_.binds.empty()) {
+            where.emplace_back(asio::ip::address_v6::any(), port);
+        } else {
+            for (const std::string& b : opts_.binds) {
+                asio::error_code ec;
+                const auto addr = asio::ip::make_address(b, ec);
+                if (ec) throw std::system_error(ec, "cannot use address \"" + logger::field(b) + "\"");
+                where.emplace_back(addr, port);
+            }
+        }
+        return where;
+    };
+    listen_on(endpoints_for(opts_.port), opts_.tls);
+    if (opts_.plaintext_port) listen_on(endpoints_for(*opts_.plaintext_port), false);
     for (auto& l : listeners_) l->start();
     arm_store_timer(std::chrono::milliseconds(1000));
 }
@@ -128,6 +179,12 @@ void server::arm_store_timer(std::chrono::milliseconds after) {
     });
 }
 
+std::vector<server::bound> server::listening() const {
+    std::vector<bound> out;
+    for (std::size_t i = 0; i < listeners_.size(); ++i) out.push_back({listeners_[i]->local_endpoint(), listener_tls_[i]});
+    return out;
+}
+
 void server::log_startup_notes() const {
     if (!startup_note_.empty()) log_.info(startup_note_);
 }
@@ -140,7 +197,7 @@ std::vector<asio::ip::tcp::endpoint> server::endpoints() const {
 
 std::uint16_t server::port() const { return listeners_.empty() ? 0 : listeners_.front()->local_endpoint().port(); }
 
-void server::admit(asio::ip::tcp::socket socket) {
+void server::admit(asio::ip::tcp::socket socket, bool tls) {
     asio::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec || stopping_) {
@@ -169,8 +226,13 @@ void server::admit(asio::ip::tcp::socket socket) {
     }
     ++from_ip;
     ++stats_.accepted;
-    // Where a listener for another transport (TLS) admits, it wraps the socket in that one instead.
-    auto s = std::make_shared<session>(std::make_unique<tcp_transport>(std::move(socket)), sessions_ctx_, address,
+    std::unique_ptr<transport> io;
+    if (tls) {
+        io = std::make_unique<tls_transport>(std::move(socket), tls_);
+    } else {
+        io = std::make_unique<tcp_transport>(std::move(socket));
+    }
+    auto s = std::make_shared<session>(std::move(io), sessions_ctx_, address,
                                        [this, ip](session& closed) { on_closed(closed, ip); });
     sessions_.emplace(s.get(), s);
     log_.conn("connect " + address + " (" + std::to_string(sessions_.size()) + " clients)");

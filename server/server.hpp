@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/ssl/context.hpp>
 
 #include "dispatcher.hpp"
 #include "listener.hpp"
@@ -19,6 +21,7 @@
 #include "options.hpp"
 #include "session.hpp"
 #include "turn_end.hpp"
+#include "transport_tls.hpp"
 
 namespace chat {
 
@@ -39,9 +42,20 @@ public:
     server(const server&) = delete;
     server& operator=(const server&) = delete;
 
-    // Binds every address and starts accepting. Throws std::system_error (with the address in
-    // what()) when an address cannot be bound.
+    // Loads (or makes) the server key when TLS is on, binds every address and starts accepting.
+    // Throws std::system_error (with the address in what()) when an address cannot be bound, and
+    // std::runtime_error when the key or an --allow-keys/--password-file file cannot be used.
     void start();
+
+    // The server key's fingerprint, "SHA256:..." (what clients pin and discovery announces); ""
+    // when TLS is off.
+    const std::string& fingerprint() const { return fingerprint_; }
+    // Where the server listens, each with whether it speaks TLS.
+    struct bound {
+        asio::ip::tcp::endpoint at;
+        bool tls = false;
+    };
+    std::vector<bound> listening() const;
 
     // Logs what start-up adjusted (a lowered max_clients); called once "listening on" is printed.
     void log_startup_notes() const;
@@ -69,7 +83,9 @@ public:
     const counters& stats() const { return stats_; }
 
 private:
-    void admit(asio::ip::tcp::socket socket);
+    void admit(asio::ip::tcp::socket socket, bool tls);
+    void load_tls();
+    void listen_on(const std::vector<asio::ip::tcp::endpoint>& where, bool tls);
     void turn_away(asio::ip::tcp::socket socket, const char* code, const std::string& message);
     void on_closed(session& s, const std::string& ip);
     void finish();
@@ -87,6 +103,10 @@ private:
     std::shared_ptr<turn_end> turn_;
     session_context sessions_ctx_;
     std::vector<std::shared_ptr<listener>> listeners_;
+    std::vector<bool> listener_tls_;  // per listener
+    std::optional<asio::ssl::context> tls_ctx_;
+    tls_settings tls_;
+    std::string fingerprint_;
     std::unordered_map<session*, std::shared_ptr<session>> sessions_;
     std::map<std::string, std::size_t> per_ip_;
     asio::steady_timer grace_timer_;

@@ -119,9 +119,12 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
     asio::error_code error = co_await io_->handshake();
     if (phase_ == phase::closed) co_return;
     if (error) {
-        reason_ = "handshake failed: " + error.message();
+        const std::string why = io_->failure();
+        reason_ = "handshake failed: " + (why.empty() ? error.message() : why);
         co_return close_transport();
     }
+    handshaken_ = true;
+    chat().key = io_->peer_fingerprint();
     bool more = false;  // the last read filled the buffer: data may be waiting without a new event
     for (;;) {
         if (more) {
@@ -188,13 +191,14 @@ void session::handle_input(std::size_t n) {
 
 session::wrote session::write_queued(bool may_stall) {
     while (!queue_.empty()) {
-        const std::size_t offered = queue_.gather(ctx_.iov, max_iov, write_chunk);
+        const std::size_t offered = queue_.gather(ctx_.iov, max_iov, std::min(write_chunk, io_->max_write()));
         asio::error_code ec;
         const std::size_t n = io_->write_now(ctx_.iov, ec);
         const bool blocked = ec == asio::error::would_block || ec == asio::error::try_again;
         if (ec && !blocked) return wrote::failed;
         queue_.consume(n);
-        const bool took_all = !blocked && n == offered;
+        // All offered, or all one call may take (TLS: a full record): the kernel is not full yet.
+        const bool took_all = !blocked && (n == offered || n >= io_->max_write());
         if (n > 0 && (took_all || clock_.stalling())) clock_.write_progress(clock::now(), took_all);
         if (took_all) continue;
         // A full kernel buffer: the peer has this long to take a byte. The watchdog wakes in time.
@@ -256,6 +260,11 @@ void session::on_watchdog() {
             chat_.leave(*this, "stopped reading");
             return close_transport();
         case deadlines::due::hello_timeout:
+            if (!handshaken_) {
+                // A stalled TLS handshake: nothing can be said to a peer without a session.
+                reason_ = "handshake timeout";
+                return close_transport();
+            }
             fail("connection lost", "hello timeout",
                  wire::error("hello_timeout", "no hello within " + deadlines::seconds(lim_.hello_timeout) + " s"));
             break;

@@ -111,6 +111,7 @@ private:
     // The reader has ended, or the server is stopping and waits for no peer: close once flushed.
     bool close_when_flushed_ = false;
     bool write_waiting_ = false;  // waiting for the transport to take bytes again
+    bool handshaken_ = false;     // the transport's handshake is done
 };
 
 }  // namespace chat

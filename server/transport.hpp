@@ -1,4 +1,4 @@
-// The byte stream under one session: plain TCP today (tcp_transport), TLS next. The session owns
+// The byte stream under one session: plain TCP (tcp_transport) or TLS (tls_transport). The session owns
 // one and never touches a socket itself.
 //
 // The shape is the reactor's: wait until the transport is ready, then read or write without waiting.
@@ -38,6 +38,9 @@ public:
     // Offers `bufs`, in order, as one gathered write without waiting. Returns the bytes taken, which
     // may stop anywhere inside a buffer; would_block when the transport took none.
     virtual std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) = 0;
+    // The most one write_now takes (TLS: one record's worth); a call that took this many may be
+    // followed at once by another.
+    virtual std::size_t max_write() const { return static_cast<std::size_t>(-1); }
     // Completes when write_now may take bytes again.
     virtual wait_result wait_writable() = 0;
 
@@ -50,6 +53,8 @@ public:
     virtual bool is_secure() const { return false; }
     // The peer's certificate key as "SHA256:<base64>", or empty when it showed none.
     virtual std::string peer_fingerprint() const { return {}; }
+    // Why handshake() failed, for the log ("" when the error code says it all).
+    virtual std::string failure() const { return {}; }
 };
 
 }  // namespace chat

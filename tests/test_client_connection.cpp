@@ -17,6 +17,7 @@
 #include "event_queue.hpp"
 #include "protocol.hpp"
 #include "support/loopback_listener.hpp"
+#include "support/tls_peer.hpp"
 
 using namespace chat::client;
 using clock_type = std::chrono::steady_clock;
@@ -41,11 +42,11 @@ public:
         drop();
         client_fd_ = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         buf_.clear();
-        return client_fd_ >= 0;
+        return client_fd_ >= 0 && tls_.accept(client_fd_);
     }
     void send(const std::string& bytes) {
         REQUIRE(client_fd_ >= 0);
-        REQUIRE(::send(client_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+        REQUIRE(tls_.send(bytes));
     }
     // The next line the client sent, or "" after the deadline or on close.
     std::string read_line(int timeout_ms = 5000) {
@@ -58,15 +59,14 @@ public:
             }
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
             if (left <= 0 || client_fd_ < 0) return {};
-            pollfd p{client_fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left)) != 1) return {};
             char tmp[4096];
-            const auto n = ::recv(client_fd_, tmp, sizeof tmp, 0);
+            const auto n = tls_.recv(tmp, sizeof tmp, static_cast<int>(left));
             if (n <= 0) return {};
             buf_.append(tmp, static_cast<std::size_t>(n));
         }
     }
     void drop() {
+        tls_.reset();
         if (client_fd_ >= 0) ::close(client_fd_);
         client_fd_ = -1;
     }
@@ -80,6 +80,7 @@ private:
     int client_fd_ = -1;
     std::uint16_t port_ = 0;
     std::string buf_;
+    chat::test::tls_peer tls_;
 };
 
 // Reads events in order, keeping those that arrived after the one waited for.
@@ -118,10 +119,30 @@ auto is_frame(const char* type) {
     return [type](const net_event& e) { return e.what == net_event::kind::frame && e.body.type == type; };
 }
 
+// The fake server's key pinned in a known_servers file of this test process.
+std::string pinned_known_servers() {
+    struct temp_file {
+        std::string path;
+        temp_file() {
+            char tmpl[] = "/tmp/chat-known.XXXXXX";
+            const int fd = ::mkstemp(tmpl);
+            REQUIRE(fd >= 0);
+            ::close(fd);
+            path = tmpl;
+        }
+        ~temp_file() { ::unlink(path.c_str()); }
+    };
+    static const temp_file file;
+    return file.path;
+}
+
 connection_config config_for(std::uint16_t port) {
     connection_config cfg;
     cfg.host = "127.0.0.1";
     cfg.port = port;
+    // Each fake server has its own port: its first connection pins it, as --trust-first-use does.
+    cfg.known_servers_path = pinned_known_servers();
+    cfg.trust = chat::test::tls_peer::fingerprint();
     cfg.backoff_first = std::chrono::milliseconds(50);
     cfg.backoff_max = std::chrono::milliseconds(200);
     cfg.register_timeout = std::chrono::milliseconds(1000);

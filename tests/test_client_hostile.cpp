@@ -19,6 +19,7 @@
 
 #include "protocol.hpp"
 #include "support/loopback_listener.hpp"
+#include "support/tls_peer.hpp"
 
 namespace {
 
@@ -54,6 +55,7 @@ public:
     ~hostile_server() {
         done_ = true;
         thread_.join();
+        tls_.reset();
         if (client_fd_ >= 0) ::close(client_fd_);
         ::close(listen_fd_);
     }
@@ -63,7 +65,7 @@ public:
 private:
     void send_line(const chat::json& j) { send_raw(chat::encode(j)); }
     void send_raw(const std::string& bytes) {
-        if (client_fd_ >= 0) [[maybe_unused]] auto n = ::send(client_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (tls_.ready()) tls_.send(bytes);
     }
     void message(int id, const std::string& from, const std::string& text) {
         send_line({{"type", "message"}, {"id", id}, {"room", "#lobby"}, {"from", from}, {"ts", 1764079200000},
@@ -83,8 +85,9 @@ private:
         }
         if (done_) return;
         client_fd_ = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client_fd_ < 0 || !tls_.accept(client_fd_)) return;
         char buf[4096];
-        [[maybe_unused]] auto n = ::recv(client_fd_, buf, sizeof buf, 0);  // hello
+        [[maybe_unused]] auto n = tls_.recv(buf, sizeof buf, 5000);  // hello
         send_line({{"type", "welcome"}, {"version", 1}, {"nick", "alice"}, {"server", "evil\x1b[2J"}, {"instance", "i"},
                    {"default_room", "#lobby"}, {"limits", chat::json::object()}});
         send_line({{"type", "joined"}, {"room", "#lobby"}, {"topic", "topic\x1b]0;TITLEPWN\x07x"},
@@ -109,6 +112,7 @@ private:
     int listen_fd_ = -1;
     int client_fd_ = -1;
     std::uint16_t port_ = 0;
+    chat::test::tls_peer tls_;
     std::atomic<bool> go_{false};
     std::atomic<bool> done_{false};
     std::thread thread_;
@@ -169,6 +173,11 @@ const char* const raw_payloads[] = {
     "\x1b]0;PWNED", "\x1b[31mREDTEXT", "\x1b]0;TITLEPWN", "\x1b[5mtopic", "\x1b[1mx", "\xc2\x9b" "2J", "\xe2\x80\xae",
 };
 
+// The client's key and pins go to the scratch directory, never the user's home.
+std::string private_home(const temp_dir& dir) {
+    return "HOME=" + dir.file("home") + " XDG_DATA_HOME=" + dir.file("home") + "/data ";
+}
+
 bool has_tmux() { return run("command -v tmux").find("tmux") != std::string::npos; }
 
 }  // namespace
@@ -177,7 +186,8 @@ TEST_CASE("hostile server: the full-screen client shows everything visibly and p
     REQUIRE_MESSAGE(has_tmux(), "tmux is needed for this test");
     hostile_server server;
     temp_dir dir;
-    tmux_session tmux("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 " + chat_binary + " 127.0.0.1:" +
+    tmux_session tmux("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 " + private_home(dir) + chat_binary +
+                      " --trust " + chat::test::tls_peer::fingerprint() + " 127.0.0.1:" +
                       std::to_string(server.port()) + " alice");
     REQUIRE(tmux.wait_screen("you joined #lobby"));
     const std::string raw = dir.file("raw");
@@ -210,7 +220,8 @@ TEST_CASE("hostile server: line mode prints everything visibly, one line per eve
     temp_dir dir;
     const std::string out = dir.file("plain.out");
     // stdin stays the tmux terminal (open, idle); stdout is a file, so the client runs in line mode.
-    tmux_session tmux("LANG=C.UTF-8 " + chat_binary + " --plain 127.0.0.1:" + std::to_string(server.port()) +
+    tmux_session tmux("LANG=C.UTF-8 " + private_home(dir) + chat_binary + " --trust " +
+                      chat::test::tls_peer::fingerprint() + " --plain 127.0.0.1:" + std::to_string(server.port()) +
                       " alice > " + out);
     const auto deadline = test_clock::now() + std::chrono::seconds(10);
     while (slurp(out).find("you joined #lobby") == std::string::npos && test_clock::now() < deadline) {

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """A small chatd bot, written from docs/protocol.md alone (Python 3 standard library only).
 
-    python3 echo_bot.py HOST PORT NICK ROOM
+    python3 echo_bot.py HOST PORT NICK ROOM PIN
+
+PIN is the server key's fingerprint (SHA256:..., as `chatd --fingerprint` prints it): the bot
+connects with TLS and refuses a server that presents another key. PIN `plaintext` connects without
+TLS instead, to a server's --plaintext-port.
 
 What it does:
   * registers with `hello`; if the nick is taken it retries as NICK_2, NICK_3, ...
@@ -22,10 +26,13 @@ way an `error` frame (which names the refused frame's type in `about`, not the f
 refers to the frame in flight, and a dropped frame is known exactly and can be sent again.
 """
 
+import base64
+import hashlib
 import json
 import select
 import signal
 import socket
+import ssl
 import sys
 import time
 import unicodedata
@@ -33,6 +40,50 @@ from collections import deque
 
 PROTOCOL_VERSION = 1
 NICK_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+
+
+# --------------------------------------------------------------------------- the server's key
+
+def _der(data, i):
+    """The DER element at `i`: (tag, start of its content, end of its content)."""
+    tag, n = data[i], data[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(data[i:i + k], "big")
+        i += k
+    return tag, i, i + n
+
+
+def key_fingerprint(cert_der):
+    """SHA256:<base64> of the certificate's SubjectPublicKeyInfo, as chatd and chat print it."""
+    _, i, _ = _der(cert_der, 0)            # Certificate
+    _, i, _ = _der(cert_der, i)            # TBSCertificate
+    tag, _, end = _der(cert_der, i)
+    if tag == 0xA0:                        # [0] version
+        i = end
+    for _ in range(5):                     # serialNumber, signature, issuer, validity, subject
+        _, _, i = _der(cert_der, i)
+    _, _, end = _der(cert_der, i)          # subjectPublicKeyInfo, tag and length included
+    digest = hashlib.sha256(cert_der[i:end]).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def connect_pinned(host, port, pin):
+    """A TLS connection whose server key is `pin` (no CA is involved), or a plain one for 'plaintext'."""
+    raw = socket.create_connection((host, port))
+    if pin == "plaintext":
+        return raw
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE        # the key is checked below, against the pin
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    sock = ctx.wrap_socket(raw)
+    got = key_fingerprint(sock.getpeercert(binary_form=True))
+    if got != pin:
+        sock.close()
+        raise Fatal("the server's key is %s, not the pinned %s: refusing to talk" % (got, pin))
+    return sock
 
 
 # --------------------------------------------------------------------------- terminal-safe output
@@ -83,6 +134,7 @@ class EchoBot:
         self.registered = False
         self.limits = {"max_nick": 16, "rate": 5, "burst": 10, "max_text": 4096}
         self.sock = None
+        self.pin = "plaintext"  # or the server key's SHA256:... fingerprint
         self.inbuf = b""
         self.outbox = deque()            # counted frames waiting to be sent, oldest first
         self.in_flight = None            # the counted frame sent and not yet answered
@@ -273,7 +325,7 @@ class EchoBot:
     # ---------------------------------------------------------------- main loop
 
     def connect(self):
-        self.sock = socket.create_connection((self.host, self.port))
+        self.sock = connect_pinned(self.host, self.port, self.pin)
         self.hello()
 
     def loop(self):
@@ -282,7 +334,9 @@ class EchoBot:
             timeout = None
             if self.resend_at is not None:
                 timeout = max(0.0, self.resend_at - time.monotonic())
-            readable, _, _ = select.select([self.sock], [], [], timeout)
+            # Bytes TLS has already decrypted are not seen by select().
+            pending = isinstance(self.sock, ssl.SSLSocket) and self.sock.pending() > 0
+            readable = [self.sock] if pending else select.select([self.sock], [], [], timeout)[0]
             if self.resend_at is not None and time.monotonic() >= self.resend_at:
                 self.resend_at = None
                 self.pump()
@@ -318,10 +372,14 @@ class EchoBot:
 
 
 def main(argv):
-    if len(argv) != 5:
-        print("usage: %s HOST PORT NICK ROOM" % argv[0], file=sys.stderr)
+    if len(argv) != 6:
+        print("usage: %s HOST PORT NICK ROOM PIN   (PIN: SHA256:... from chatd --fingerprint, or plaintext)"
+              % argv[0], file=sys.stderr)
         return 2
-    host, port, nick, room = argv[1], argv[2], argv[3], argv[4]
+    host, port, nick, room, pin = argv[1], argv[2], argv[3], argv[4], argv[5]
+    if pin != "plaintext" and not pin.startswith("SHA256:"):
+        print("invalid PIN: %s" % safe(pin), file=sys.stderr)
+        return 2
     if not room.startswith("#"):
         room = "#" + room
     if not nick or not set(nick) <= NICK_ALPHABET or nick[0] in "-.":
@@ -334,6 +392,7 @@ def main(argv):
         return 2
 
     bot = EchoBot(host, port, nick, room)
+    bot.pin = pin
 
     # SIGTERM behaves like Ctrl-C: leave politely.
     def on_sigterm(signum, frame):

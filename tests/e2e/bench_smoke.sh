@@ -23,14 +23,15 @@ cleanup() {
 trap cleanup EXIT
 
 : > "$work/chatd.out"   # exists before the first read, whenever the child opens it
-"$chatd" --bind 127.0.0.1 --port 0 --state-dir "$work/state" --rate 0 --sendq 16777216 --max-clients 200 --max-per-ip 200 --quiet \
+# chat-bench speaks plaintext: it uses the --plaintext-port listener.
+"$chatd" --bind 127.0.0.1 --port 0 --plaintext-port 0 --state-dir "$work/state" --rate 0 --sendq 16777216 --max-clients 200 --max-per-ip 200 --quiet \
     > "$work/chatd.out" 2>&1 &
 pid=$!
 
 port=""
 deadline=$((SECONDS + 10))
 while [ -z "$port" ]; do
-    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$work/chatd.out" | head -1)
+    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\) (plaintext.*$/\1/p' "$work/chatd.out" | head -1)
     [ -n "$port" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then echo "FAIL: chatd exited at start:"; cat "$work/chatd.out"; exit 1; fi
     if [ $SECONDS -ge $deadline ]; then echo "FAIL: chatd printed no 'listening on' line in 10 s"; exit 1; fi

@@ -6,14 +6,17 @@ BUILD=${1:?usage: $0 <build-dir>}
 CHATD="$BUILD/server/chatd"
 CHAT="$BUILD/client/chat"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/chat-e2e.XXXXXX")
-# chatd keeps its message store in $XDG_STATE_HOME/chatd: never the real home's.
-export XDG_STATE_HOME="$WORK/state"
 TMUX_SOCKET="chat-e2e-$$"
 CHATD_PID=""
 BACKGROUND_PIDS=()  # other processes a script starts; killed on exit
-# The clients' config and logs stay inside the test: no user's config file changes what a test
-# sees, and no test writes logs into a real home.
-export XDG_CONFIG_HOME="$WORK/xdg-config" XDG_DATA_HOME="$WORK/xdg-data"
+# Everything lives in a private home, never the user's: chatd's key and message store
+# ($XDG_STATE_HOME/chatd), chat's identity and pins, config and logs. No user's config file changes
+# what a test sees.
+export HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/.local/share" XDG_STATE_HOME="$WORK/home/.local/state"
+export XDG_CONFIG_HOME="$WORK/home/.config"
+mkdir -p "$HOME"
+# chat's pins; start_chatd sets it again, for a script that moved XDG_DATA_HOME after sourcing this.
+KNOWN_SERVERS="$XDG_DATA_HOME/chat/known_servers"
 
 tmx() { tmux -L "$TMUX_SOCKET" -f /dev/null "$@"; }
 
@@ -67,16 +70,25 @@ start_reader() {
     wait_until 10 "the reader joined #lobby" grep -q "you joined #lobby" "$WORK/reader.out"
 }
 
-# start_chatd [PORT [FLAGS...]]: starts chatd on 127.0.0.1 (port 0 = ephemeral) and sets PORT.
+# start_chatd [PORT [FLAGS...]]: starts chatd on 127.0.0.1 (port 0 = ephemeral) and sets PORT (TLS),
+# PLAIN_PORT (its --plaintext-port, for raw protocol clients) and FINGERPRINT (its key). Unless
+# PIN=no, the key is pinned for chat clients as a user would with --trust.
 start_chatd() {
     local want=${1:-0}
     shift
     [ -x "$CHATD" ] || fail "no chatd at $CHATD"
     : > "$WORK/chatd.log"  # exists before the first poll, whenever the child opens it
-    "$CHATD" --bind 127.0.0.1 --port "$want" "$@" >"$WORK/chatd.log" 2>&1 &
+    "$CHATD" --bind 127.0.0.1 --port "$want" --plaintext-port 0 "$@" >"$WORK/chatd.log" 2>&1 &
     CHATD_PID=$!
-    wait_until 10 "chatd printed its port" grep -q '^listening on ' "$WORK/chatd.log"
+    wait_until 10 "chatd printed its port" grep -q '(server key SHA256:' "$WORK/chatd.log"
     PORT=$(grep -m1 '^listening on ' "$WORK/chatd.log" | sed 's/.*://')
+    PLAIN_PORT=$(grep -m1 '^listening on .*(plaintext' "$WORK/chatd.log" | sed 's/ (.*//; s/.*://')
+    FINGERPRINT=$(grep -m1 -o 'server key SHA256:[A-Za-z0-9+/]*' "$WORK/chatd.log" | sed 's/server key //')
+    KNOWN_SERVERS="$XDG_DATA_HOME/chat/known_servers"
+    if [ "${PIN:-yes}" = yes ] && ! grep -qF "127.0.0.1:$PORT $FINGERPRINT" "$KNOWN_SERVERS" 2>/dev/null; then
+        mkdir -p "$(dirname "$KNOWN_SERVERS")"
+        echo "127.0.0.1:$PORT $FINGERPRINT" >> "$KNOWN_SERVERS"
+    fi
 }
 
 stop_chatd() {
@@ -129,7 +141,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # A raw protocol client on fd 3 that discards what it receives (for floods and hostile frames).
 raw_connect() {
-    exec 3<>"/dev/tcp/127.0.0.1/$PORT" || fail "raw connection to chatd failed"
+    exec 3<>"/dev/tcp/127.0.0.1/$PLAIN_PORT" || fail "raw connection to chatd failed"
     printf '{"type":"hello","version":1,"nick":"%s"}\n' "$1" >&3
     cat <&3 > "$WORK/raw.out" &
     RAW_READER=$!

@@ -77,7 +77,7 @@ wait_until 15 "chatd published once the daemon started" grep -q 'dns-sd: publish
 port=$(grep -m1 '^listening on ' "$WORK/office.log" | sed 's/.*://')
 
 browse() { timeout 5 avahi-browse -rpt _chatd._tcp > "$WORK/browse.out" 2>&1; grep -q "$1" "$WORK/browse.out"; }
-wait_until 15 "avahi-browse lists office on port $port with version=1" browse "^=;[^;]*;IPv4;office;_chatd._tcp;local;[^;]*;10.79.0.1;$port;\"version=1\"\$"
+wait_until 15 "avahi-browse lists office on port $port with version=1" browse "^=;[^;]*;IPv4;office;_chatd._tcp;local;[^;]*;10.79.0.1;$port;.*\"version=1\".*\$"
 
 # The same name again: Avahi's alternative name, said in the log, and both listed.
 "$CHATD" --port 0 --name office --state-dir "$WORK/state-office2" > "$WORK/office2.log" 2>&1 &

@@ -67,7 +67,7 @@ start_ns_chatd() {
 open_ns_client() {
     local ns=$1 name=$2
     shift 2
-    local cmd="ip netns exec $NS-$ns env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $CHAT $*; echo \$? > $WORK/$name.status; sleep 600"
+    local cmd="ip netns exec $NS-$ns env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $CHAT --trust-first-use $*; echo \$? > $WORK/$name.status; sleep 600"
     if ! tmx has-session -t e2e 2>/dev/null; then
         LANG=C.UTF-8 tmx new-session -d -s e2e -n "$name" -x 100 -y 30 "$cmd"
     else
@@ -86,7 +86,7 @@ grep -q "connect 10.77.0.2:" "$WORK/office.log" || fail "office never saw bob co
 
 # Line mode, no host and no nick: the login name, said on stderr, and where it connected.
 login=$(id -un)
-printf 'hello from c\n' | in_ns c timeout 20 "$CHAT" --plain > "$WORK/c.out" 2> "$WORK/c.err"
+printf 'hello from c\n' | in_ns c timeout 20 "$CHAT" --trust-first-use --plain > "$WORK/c.out" 2> "$WORK/c.err"
 status=$?
 [ $status = 0 ] || fail "line mode with no host exited $status: $(cat "$WORK/c.err")"
 grep -q "using your login name \"$login\"" "$WORK/c.err" || fail "no word about the login nick: $(cat "$WORK/c.err")"
@@ -95,21 +95,21 @@ expect_screen bob "<$login> hello from c"
 
 # --- two servers: both listed, line mode refuses to guess, --server picks, the full screen asks.
 start_ns_chatd c lab
-in_ns b timeout 10 "$CHAT" --list > "$WORK/list.out" 2> "$WORK/list.err"
+in_ns b timeout 10 "$CHAT" --trust-first-use --list > "$WORK/list.out" 2> "$WORK/list.err"
 status=$?
 [ $status = 0 ] || fail "chat --list exited $status: $(cat "$WORK/list.err")"
 [ "$(wc -l < "$WORK/list.out")" = 2 ] || fail "chat --list did not print two lines: $(cat "$WORK/list.out")"
-grep -qP '^lab\t10\.77\.0\.3\t7667\t-$' "$WORK/list.out" || fail "lab missing from the list: $(cat "$WORK/list.out")"
-grep -qP '^office\t10\.77\.0\.1\t7667\t-$' "$WORK/list.out" || fail "office missing from the list: $(cat "$WORK/list.out")"
+grep -qP '^lab\t10\.77\.0\.3\t7667\tSHA256:[A-Za-z0-9+/]{43}$' "$WORK/list.out" || fail "lab missing from the list: $(cat "$WORK/list.out")"
+grep -qP '^office\t10\.77\.0\.1\t7667\tSHA256:[A-Za-z0-9+/]{43}$' "$WORK/list.out" || fail "office missing from the list: $(cat "$WORK/list.out")"
 
-in_ns b timeout 10 "$CHAT" --plain --nick dora < /dev/null > "$WORK/two.out" 2> "$WORK/two.err"
+in_ns b timeout 10 "$CHAT" --trust-first-use --plain --nick dora < /dev/null > "$WORK/two.out" 2> "$WORK/two.err"
 status=$?
 [ $status = 2 ] || fail "line mode with two servers exited $status, not 2: $(cat "$WORK/two.err")"
 grep -q "2 servers answered" "$WORK/two.err" || fail "no list on stderr: $(cat "$WORK/two.err")"
 grep -q "lab" "$WORK/two.err" && grep -q "office" "$WORK/two.err" || fail "stderr does not name both: $(cat "$WORK/two.err")"
 [ ! -s "$WORK/two.out" ] || fail "line mode printed on stdout before choosing: $(cat "$WORK/two.out")"
 
-printf 'in the lab\n' | in_ns b timeout 20 "$CHAT" --plain --server LAB --nick dora > "$WORK/pick.out" 2> "$WORK/pick.err"
+printf 'in the lab\n' | in_ns b timeout 20 "$CHAT" --trust-first-use --plain --server LAB --nick dora > "$WORK/pick.out" 2> "$WORK/pick.err"
 status=$?
 [ $status = 0 ] || fail "--server LAB exited $status: $(cat "$WORK/pick.err")"
 grep -q "connect 10.77.0.2:" "$WORK/lab.log" || fail "lab never saw dora connect"
@@ -127,9 +127,9 @@ expect_screen erin "you joined #lobby" 10
 expect_screen bob "erin joined" 10
 
 # --- IPv6 only: the answers come over link-local multicast, and chat connects to fe80::...%eth0.
-in_ns six timeout 10 "$CHAT" --list > "$WORK/six.out" 2> "$WORK/six.err"
-grep -qP '^office\tfe80::[0-9a-f:]+%eth0\t7667\t-$' "$WORK/six.out" || fail "IPv6-only: office not listed by link-local address: $(cat "$WORK/six.out" "$WORK/six.err")"
-printf 'over link-local\n' | in_ns six timeout 20 "$CHAT" --plain --server office --nick six > "$WORK/six2.out" 2> "$WORK/six2.err"
+in_ns six timeout 10 "$CHAT" --trust-first-use --list > "$WORK/six.out" 2> "$WORK/six.err"
+grep -qP '^office\tfe80::[0-9a-f:]+%eth0\t7667\tSHA256:[A-Za-z0-9+/]{43}$' "$WORK/six.out" || fail "IPv6-only: office not listed by link-local address: $(cat "$WORK/six.out" "$WORK/six.err")"
+printf 'over link-local\n' | in_ns six timeout 20 "$CHAT" --trust-first-use --plain --server office --nick six > "$WORK/six2.out" 2> "$WORK/six2.err"
 status=$?
 [ $status = 0 ] || fail "IPv6-only client exited $status: $(cat "$WORK/six2.err")"
 expect_screen bob "<six> over link-local"
@@ -146,7 +146,7 @@ grep -q "hidden" "$WORK/list2.out" && fail "a --no-announce server was listed: $
 
 # --- off the bridge: nothing answers, and chat says so within 2 s instead of hanging.
 t0=$(ms_now)
-in_ns lone timeout 10 "$CHAT" --plain --nick nobody < /dev/null > "$WORK/lone.out" 2> "$WORK/lone.err"
+in_ns lone timeout 10 "$CHAT" --trust-first-use --plain --nick nobody < /dev/null > "$WORK/lone.out" 2> "$WORK/lone.err"
 status=$?
 elapsed=$(( $(ms_now) - t0 ))
 [ $status = 1 ] || fail "nothing found exited $status, not 1: $(cat "$WORK/lone.err")"
@@ -155,7 +155,7 @@ grep -q "discovery found no server on this network" "$WORK/lone.err" || fail "no
 grep -q "connect with chat HOST" "$WORK/lone.err" || fail "the fallback does not say how to connect by host"
 [ "$(wc -l < "$WORK/lone.err")" = 1 ] || fail "the fallback is not one line: $(cat "$WORK/lone.err")"
 t0=$(ms_now)
-in_ns lone timeout 10 "$CHAT" --list > /dev/null 2> "$WORK/lone_list.err"
+in_ns lone timeout 10 "$CHAT" --trust-first-use --list > /dev/null 2> "$WORK/lone_list.err"
 status=$?
 [ $status = 1 ] || fail "chat --list with nothing found exited $status"
 [ $(( $(ms_now) - t0 )) -lt 2000 ] || fail "chat --list with nothing found took too long"

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -193,7 +194,10 @@ private:
 };
 
 // chatd on 127.0.0.1 and an ephemeral port, with its stdout read continuously by a thread (so a
-// chatty server never blocks on a full pipe) and searchable with a deadline.
+// chatty server never blocks on a full pipe) and searchable with a deadline. Its main port speaks
+// TLS (tls_port()); the tests' plaintext clients use the --plaintext-port listener (port()). Its
+// state (the server key) lives in a temporary directory removed afterwards, unless the flags name
+// a --state-dir of their own.
 class chatd_process {
 public:
     static std::string binary() { return CHAT_BINARY_DIR "/server/chatd"; }
@@ -201,7 +205,15 @@ public:
     explicit chatd_process(const std::vector<std::string>& flags = {}, spawn_options opts = {}) {
         int fds[2];
         REQUIRE_MESSAGE(::pipe2(fds, O_CLOEXEC) == 0, "pipe2 failed: " << std::strerror(errno));
-        std::vector<std::string> argv{binary(), "--bind", "127.0.0.1", "--port", "0"};
+        std::vector<std::string> argv{binary(), "--bind", "127.0.0.1", "--port", "0", "--plaintext-port", "0"};
+        if (std::find(flags.begin(), flags.end(), "--state-dir") == flags.end()) {
+            std::string tmpl = (std::getenv("TMPDIR") != nullptr ? std::string(std::getenv("TMPDIR")) : "/tmp") +
+                               "/chatd-state.XXXXXX";
+            REQUIRE_MESSAGE(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp failed: " << std::strerror(errno));
+            own_state_dir_ = tmpl;
+            argv.push_back("--state-dir");
+            argv.push_back(own_state_dir_);
+        }
         argv.insert(argv.end(), flags.begin(), flags.end());
         // Nothing a test starts may touch the real home: without a --state-dir, no store at all.
         if (std::find(flags.begin(), flags.end(), "--state-dir") == flags.end()) argv.push_back("--no-store");
@@ -214,25 +226,37 @@ public:
         }
         read_fd_ = fds[0];
         reader_ = std::thread([this] { read_output(); });
-        const auto line = find_log("listening on ", deadline_in(10s));
-        std::string listen_line;
-        if (line) {
+        auto port_of = [this](const std::string& text) -> std::uint16_t {
+            const auto line = find_log(text, deadline_in(10s));
+            if (!line) return 0;
             const std::string out = output();
-            const auto end = out.find('\n', *line);
-            listen_line = out.substr(*line, end - *line);
-        }
-        const auto colon = listen_line.rfind(':');
-        if (colon != std::string::npos) port_ = static_cast<std::uint16_t>(std::atoi(listen_line.c_str() + colon + 1));
-        if (port_ == 0) {
+            const auto from = out.rfind('\n', *line);
+            const auto start = from == std::string::npos ? 0 : from + 1;
+            const std::string l = out.substr(start, out.find('\n', start) - start);
+            const auto paren = l.find(" (");
+            const auto colon = l.rfind(':', paren);
+            return colon == std::string::npos ? 0 : static_cast<std::uint16_t>(std::atoi(l.c_str() + colon + 1));
+        };
+        tls_port_ = port_of("listening on ");
+        port_ = port_of(" (plaintext");
+        if (port_ == 0 || tls_port_ == 0) {
             stop();
             FAIL("chatd never printed \"listening on ADDR:PORT\"; its output was: " << preview(output(), 2000));
         }
     }
-    ~chatd_process() { stop(); }
+    ~chatd_process() {
+        stop();
+        if (!own_state_dir_.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove_all(own_state_dir_, ignored);
+        }
+    }
     chatd_process(const chatd_process&) = delete;
     chatd_process& operator=(const chatd_process&) = delete;
 
-    std::uint16_t port() const { return port_; }
+    std::uint16_t port() const { return port_; }          // plaintext
+    std::uint16_t tls_port() const { return tls_port_; }  // TLS, the default for real clients
+    const std::string& state_dir() const { return own_state_dir_; }
     pid_t pid() const { return child_.pid(); }
     bool running() const { return child_.running(); }
 
@@ -321,6 +345,8 @@ private:
     std::string out_;
     bool eof_ = false;
     std::uint16_t port_ = 0;
+    std::uint16_t tls_port_ = 0;
+    std::string own_state_dir_;
 };
 
 }  // namespace chat::test

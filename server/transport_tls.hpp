@@ -1,0 +1,69 @@
+// TLS under a session: OpenSSL driven directly on the non-blocking socket, in the transport's
+// reactor shape (try now, wait for readiness only when OpenSSL asks). Not asio::ssl::stream: that
+// keeps two 17 KiB buffers per stream for its whole life, where OpenSSL's own are released while the
+// connection is idle (SSL_MODE_RELEASE_BUFFERS, docs/performance.md).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <openssl/ssl.h>
+
+#include "transport.hpp"
+
+namespace chat {
+
+// What a TLS listener's sessions share: the context, and which client keys may connect.
+struct tls_settings {
+    SSL_CTX* ctx = nullptr;
+    bool allow_list = false;  // --allow-keys given: only `allowed` may connect (none listed: nobody)
+    std::vector<std::string> allowed;
+};
+
+class tls_transport final : public transport {
+public:
+    // `settings` must outlive the transport.
+    tls_transport(asio::ip::tcp::socket socket, const tls_settings& settings);
+    ~tls_transport() override;
+
+    asio::any_io_executor get_executor() override { return socket_.get_executor(); }
+    asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override;
+
+    // Looks at the first bytes (plaintext JSON is answered with one line it can read, then closed),
+    // runs the server handshake, checks --allow-keys.
+    asio::awaitable<asio::error_code> handshake() override;
+    wait_result wait_readable() override;
+    std::size_t read_now(std::span<char> buf, asio::error_code& ec) override;
+    // Up to 16 KiB of the gather as one TLS record: a turn's frames for a client are one record, not
+    // one per frame. would_block (none taken) until the whole record is in the kernel; the retry
+    // offers the same bytes again, as OpenSSL requires, because the send queue still holds them.
+    std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) override;
+    std::size_t max_write() const override { return 16 * 1024; }
+    wait_result wait_writable() override;
+    // close_notify, offered once and never waited for (the session's linger timer bounds the close).
+    void shutdown_send() override;
+    void close() override;
+
+    bool is_secure() const override { return true; }
+    std::string peer_fingerprint() const override { return peer_fingerprint_; }
+    std::string failure() const override { return failure_; }
+
+private:
+    // Maps an OpenSSL failure to an error code (eof for a peer that just left), noting why.
+    asio::error_code error_of(int ret, const char* what);
+
+    asio::ip::tcp::socket socket_;
+    const tls_settings& settings_;
+    SSL* ssl_ = nullptr;
+    bool want_read_on_write_ = false;  // the last write needs the peer's bytes first
+    std::string peer_fingerprint_;
+    std::string failure_;
+};
+
+// What the first bytes on a TLS port say: a TLS record (a handshake starts 0x16), plaintext that
+// looks like a chatd JSON frame (an old client or bot), or neither.
+enum class first_bytes { tls, json_frame, garbage };
+first_bytes classify_first_bytes(const char* data, std::size_t len);
+
+}  // namespace chat

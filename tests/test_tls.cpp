@@ -1,0 +1,328 @@
+// TLS on chatd's port against the real binaries: a relay sees no message text, the server key is
+// stable and printable, hostile TLS peers have defined outcomes (plaintext JSON is told, garbage and
+// stalled handshakes are closed, a peer vanishing without close_notify is an ordinary quit), and
+// --allow-keys admits exactly the listed keys. Plaintext witnesses on --plaintext-port prove the
+// server still serves everyone else.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "support/chatd_process.hpp"
+#include "support/loopback_listener.hpp"
+#include "support/test_client.hpp"
+#include "support/tls_peer.hpp"
+#include "support/witness.hpp"
+
+using namespace chat::test;
+using chat::json;
+
+namespace {
+
+// A scratch directory, removed at the end.
+class scratch {
+public:
+    scratch() {
+        char tmpl[] = "/tmp/chat-tls.XXXXXX";
+        REQUIRE(::mkdtemp(tmpl) != nullptr);
+        path_ = tmpl;
+    }
+    ~scratch() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+std::string run(const std::string& cmd, int* status = nullptr) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int st = ::pclose(p);
+    if (status != nullptr) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A TCP relay on loopback in front of `to`: one connection, both directions copied and recorded.
+class relay {
+public:
+    explicit relay(std::uint16_t to) : to_(to) {
+        listen_fd_ = listen_loopback(port_, 1);
+        thread_ = std::thread([this] { pump(); });
+    }
+    ~relay() {
+        done_ = true;
+        if (thread_.joinable()) thread_.join();
+        ::close(listen_fd_);
+    }
+    std::uint16_t port() const { return port_; }
+    // Everything that crossed, both ways (read after the relay stopped, or racy while it runs).
+    std::string seen() {
+        done_ = true;
+        if (thread_.joinable()) thread_.join();
+        return seen_;
+    }
+
+private:
+    void pump() {
+        pollfd lp{listen_fd_, POLLIN, 0};
+        while (!done_ && ::poll(&lp, 1, 50) == 0) {
+        }
+        if (done_) return;
+        const int a = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        const int b = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(to_);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (a < 0 || ::connect(b, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
+        pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+        char buf[16384];
+        while (!done_) {
+            if (::poll(fds, 2, 50) <= 0) continue;
+            for (int i = 0; i < 2; ++i) {
+                if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+                const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+                if (n <= 0) {
+                    done_ = true;
+                    break;
+                }
+                seen_.append(buf, static_cast<std::size_t>(n));
+                [[maybe_unused]] const ssize_t w = ::send(fds[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL);
+            }
+        }
+        ::close(a);
+        ::close(b);
+    }
+
+    std::uint16_t to_;
+    std::uint16_t port_ = 0;
+    int listen_fd_ = -1;
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+    std::string seen_;
+};
+
+// Registers a TLS client and returns its welcome (null json if refused).
+json tls_hello(tls_client& c, const std::string& nick) {
+    c.send(json{{"type", "hello"}, {"version", 1}, {"nick", nick}});
+    while (auto l = c.line()) {
+        auto r = chat::decode(*l, 16);
+        if (r && (r.value->type == "welcome" || r.value->type == "error")) {
+            return r.value->type == "welcome" ? r.value->body : json();
+        }
+    }
+    return json();
+}
+
+// A raw TCP connection that sends `bytes` and reports the first frame that came back (null if
+// none) and whether the server then closed.
+struct raw_result {
+    bool closed = false;
+    json reply;
+};
+raw_result raw_exchange(std::uint16_t port, const std::string& bytes, test_clock::time_point deadline) {
+    test_client c("127.0.0.1", port);
+    raw_result r;
+    if (!bytes.empty()) REQUIRE(c.send_raw(bytes));
+    if (auto f = c.next_frame(deadline)) r.reply = *f;
+    r.closed = c.is_closed(deadline);
+    return r;
+}
+
+// Sends `bytes` on a plain socket and reads until the server closes: what came back, or nullopt
+// if it was still open at the deadline.
+std::optional<std::string> bytes_until_closed(std::uint16_t port, const std::string& bytes,
+                                              test_clock::time_point deadline) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+    std::string got;
+    for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, poll_timeout(deadline)) != 1) {
+            ::close(fd);
+            return std::nullopt;
+        }
+        char buf[4096];
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("tls: a relay between client and server sees no message text, the other side reads it") {
+    chatd_process srv({"--rate", "0"});
+    test_client bob = srv.client();  // plaintext, on --plaintext-port
+    bob.hello("bob");
+    relay spy(srv.tls_port());
+    tls_client alice(spy.port());
+    REQUIRE_MESSAGE(alice.handshaken(), "no TLS handshake through the relay");
+    REQUIRE(!tls_hello(alice, "alice").is_null());
+    const std::string secret = "the vault code is swordfish-7351";
+    REQUIRE(alice.send(json{{"type", "say"}, {"room", "#lobby"}, {"text", secret}}));
+    expect_next_message(bob, "alice", secret);
+    const std::string wire = spy.seen();
+    CHECK(wire.size() > 500);  // the handshake and the frames did cross
+    CHECK(wire.find("swordfish") == std::string::npos);
+    CHECK(wire.find("alice") == std::string::npos);
+    CHECK(wire.find("\"type\"") == std::string::npos);
+}
+
+TEST_CASE("tls: the server key is made once (0600), survives restarts, and --fingerprint prints it") {
+    scratch dir;
+    std::string first;
+    {
+        chatd_process srv({"--state-dir", dir.path()});
+        tls_client c(srv.tls_port());
+        REQUIRE(c.handshaken());
+        first = c.server_key();
+        CHECK(chat::tls::is_fingerprint(first));
+        srv.wait_for_log("(server key " + first + ")");
+    }
+    struct stat st{};
+    REQUIRE(::stat((dir / "server.pem").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    int status = -1;
+    const std::string printed = run(chatd_process::binary() + " --fingerprint --state-dir " + dir.path(), &status);
+    CHECK(status == 0);
+    CHECK(printed == first + "\n");
+    chatd_process again({"--state-dir", dir.path()});
+    tls_client c(again.tls_port());
+    REQUIRE(c.handshaken());
+    CHECK(c.server_key() == first);
+}
+
+TEST_CASE("tls: a key file others can read, or one that is not a key, stops chatd with a reason") {
+    scratch dir;
+    { chatd_process srv({"--state-dir", dir.path()}); }
+    REQUIRE(::chmod((dir / "server.pem").c_str(), 0644) == 0);
+    int status = -1;
+    std::string out = run(chatd_process::binary() + " --state-dir " + dir.path() + " --port 0 2>&1", &status);
+    CHECK(status == 1);
+    CHECK(out.find("chmod 600") != std::string::npos);
+    std::ofstream(dir / "server.pem") << "not a key\n";
+    REQUIRE(::chmod((dir / "server.pem").c_str(), 0600) == 0);
+    out = run(chatd_process::binary() + " --state-dir " + dir.path() + " --port 0 2>&1", &status);
+    CHECK(status == 1);
+    CHECK(out.find("holds no private key") != std::string::npos);
+    CHECK(slurp(dir / "server.pem") == "not a key\n");  // never replaced behind the operator's back
+}
+
+TEST_CASE("tls hostile: plaintext JSON on the TLS port is told in one line it can read, then closed") {
+    chatd_process srv(std::vector<std::string>{"--rate", "0"});
+    witnesses w(srv);
+    const auto r = raw_exchange(srv.tls_port(), R"({"type":"hello","version":1,"nick":"oldbot"})" "\n",
+                                deadline_in(5s));
+    CHECK(r.closed);
+    CHECK(r.reply.value("code", "") == "tls_required");
+    srv.wait_for_log("plaintext JSON on the TLS port");
+    w.check_relay("after plaintext on the TLS port");
+}
+
+TEST_CASE("tls hostile: garbage, an oversized record and a truncated ClientHello are closed at once") {
+    chatd_process srv(std::vector<std::string>{"--rate", "0", "--hello-timeout", "20"});
+    witnesses w(srv);
+    // Not TLS at all: closed without a word (nothing a reader could use).
+    auto r = bytes_until_closed(srv.tls_port(), "GET / HTTP/1.1\r\n\r\n", deadline_in(3s));
+    REQUIRE_MESSAGE(r, "an HTTP request on the TLS port was not closed");
+    CHECK(r->empty());
+    // A handshake record claiming 65535 bytes (more than TLS allows): refused with an alert, closed.
+    r = bytes_until_closed(srv.tls_port(), std::string("\x16\x03\x01\xff\xff", 5) + std::string(2000, 'A'),
+                           deadline_in(3s));
+    CHECK_MESSAGE(r, "an oversized record was not closed");
+    // A ClientHello that is garbage inside a well-formed record header.
+    r = bytes_until_closed(srv.tls_port(), std::string("\x16\x03\x01\x00\x40", 5) + std::string(64, '\x5a'),
+                           deadline_in(3s));
+    CHECK_MESSAGE(r, "a garbage ClientHello was not closed");
+    srv.wait_for_log("handshake failed: TLS handshake");
+    w.check_relay("after broken TLS");
+}
+
+TEST_CASE("tls hostile: a stalled handshake counts against --hello-timeout") {
+    chatd_process srv(std::vector<std::string>{"--rate", "0", "--hello-timeout", "0.5"});
+    witnesses w(srv);
+    test_client silent("127.0.0.1", srv.tls_port());  // connects and says nothing
+    test_client half("127.0.0.1", srv.tls_port());    // begins a record and stops
+    REQUIRE(half.send_raw(std::string("\x16\x03\x01\x02\x00\x01", 6)));
+    const auto started = test_clock::now();
+    CHECK(silent.is_closed(deadline_in(5s)));
+    CHECK(half.is_closed(deadline_in(5s)));
+    CHECK(test_clock::now() - started < 3s);  // at the hello deadline, not after a linger
+    srv.wait_for_log("handshake timeout");
+    w.check_relay("after stalled handshakes");
+}
+
+TEST_CASE("tls hostile: a client that vanishes without close_notify is an ordinary quit") {
+    chatd_process srv(std::vector<std::string>{"--rate", "0"});
+    test_client bob = srv.client();
+    bob.hello("bob");
+    {
+        tls_client ghost(srv.tls_port());
+        REQUIRE(!tls_hello(ghost, "ghost").is_null());
+        bob.wait_for([](const json& f) { return f.value("type", "") == "join" && f.value("nick", "") == "ghost"; },
+                     "ghost joining");
+    }  // the socket closes without a TLS close_notify
+    const json q = bob.wait_for([](const json& f) { return f.value("type", "") == "quit"; }, "ghost's quit");
+    CHECK(q.value("nick", "") == "ghost");
+    srv.wait_for_log("disconnect");
+    CHECK(srv.output().find("TLS read") == std::string::npos);  // not logged as a TLS failure
+}
+
+TEST_CASE("tls: --allow-keys admits exactly the listed keys; an empty or missing list admits nobody") {
+    scratch dir;
+    const auto alice_id = *chat::tls::make_identity("chat").value;
+    const auto mallory_id = *chat::tls::make_identity("chat").value;
+    std::ofstream(dir / "allowed") << "# who may talk here\n" << alice_id.fingerprint << " alice's laptop\nnot-a-key\n";
+    {
+        chatd_process srv({"--allow-keys", dir / "allowed", "--rate", "0"});
+        tls_client alice(srv.tls_port(), &alice_id);
+        CHECK(!tls_hello(alice, "alice").is_null());
+        tls_client mallory(srv.tls_port(), &mallory_id);
+        const json e = mallory.wait_for("error");
+        CHECK(e.value("code", "") == "key_not_allowed");
+        CHECK(e.value("message", "").find(mallory_id.fingerprint) != std::string::npos);
+        CHECK(!mallory.line());  // and closed
+        tls_client anonymous(srv.tls_port());
+        CHECK(anonymous.wait_for("error").value("code", "") == "key_not_allowed");
+        srv.wait_for_log("is not in --allow-keys");
+        srv.wait_for_log("line 3 is not a SHA256");
+    }
+    std::ofstream(dir / "allowed") << "# nobody yet\n";
+    {
+        chatd_process srv({"--allow-keys", dir / "allowed"});
+        srv.wait_for_log("lists no key: nobody can connect");
+        tls_client alice(srv.tls_port(), &alice_id);
+        CHECK(alice.wait_for("error").value("code", "") == "key_not_allowed");
+    }
+    int status = -1;
+    const std::string out = run(chatd_process::binary() + " --port 0 --state-dir " + dir.path() +
+                                    " --allow-keys " + (dir / "missing") + " 2>&1",
+                                &status);
+    CHECK(status == 1);
+    CHECK(out.find("cannot read --allow-keys") != std::string::npos);
+}
