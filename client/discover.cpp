@@ -230,6 +230,19 @@ std::string list_line(const found_server& s) {
     return s.name + "\t" + s.host + "\t" + std::to_string(s.port) + "\t" + (s.fingerprint.empty() ? "-" : s.fingerprint);
 }
 
+pin_check announced_pin(const known_servers& known, const found_server& s) {
+    if (s.fingerprint.empty()) return {};
+    return check_pin(known, server_key(s.host, s.port), s.fingerprint);
+}
+
+std::string announced_mismatch_message(const found_server& s, const known_server& pinned, const std::string& path) {
+    return "\"" + s.name + "\" at " + address_of(s) + " announces the key " + s.fingerprint + ", but line " +
+           std::to_string(pinned.line) + " of " + path + " pins " + pinned.fingerprint +
+           " for it; chat does not connect to it while that line stands. Another machine may be answering in its "
+           "place, or its key changed: check with its operator (chatd --fingerprint), and if the change is "
+           "expected, remove that line.";
+}
+
 std::string nick_from(std::string_view login, const limits& lim) {
     std::string nick;
     for (const char c : login) {

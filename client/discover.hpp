@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "known_servers.hpp"
 #include "limits.hpp"
 
 namespace chat::client {
@@ -41,6 +42,14 @@ discover_result discover(const discover_config& cfg);
 std::string address_of(const found_server& s);
 // One line for `chat --list`: name, address, port and fingerprint ("-" when none), tab-separated.
 std::string list_line(const found_server& s);
+
+// What known_servers says about the key a server announced: `changed` (with the disagreeing entry)
+// when another key is pinned for its address, `trusted` when the same one is, `unknown` when nothing
+// is pinned or it announced no key. An announcement is not proof of a key (the TLS handshake is),
+// but a disagreeing one is never connected to silently.
+pin_check announced_pin(const known_servers& known, const found_server& s);
+// The sentence for a disagreeing announcement: both keys, the file and line, and what to do.
+std::string announced_mismatch_message(const found_server& s, const known_server& pinned, const std::string& path);
 
 // The login name made a valid nick (characters outside A-Z a-z 0-9 _ - . become '_', cut to
 // max_nick, a reserved name gets '_' appended); "guest" if nothing is left. `note` says what was done.

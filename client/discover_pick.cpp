@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "discover.hpp"
+#include "known_servers.hpp"
 #include "protocol.hpp"
 #include "signals.hpp"
 #include "terminal.hpp"
@@ -35,13 +36,44 @@ void say_nothing_found(const discover_result& r) {
     }
 }
 
-void print_list(const discover_result& r, std::FILE* to, const char* indent) {
+// The user's pins, to hold each announced key against; unreadable is said once and taken as none
+// (the TLS handshake checks the file again, and refuses if it cannot).
+struct pins {
+    std::string path;
+    known_servers known;
+};
+
+pins read_pins() {
+    pins p;
+    const std::string dir = data_dir();
+    if (dir.empty()) return p;
+    p.path = dir + "/known_servers";
+    std::string error;
+    if (!read_known_servers(p.path, p.known, error)) {
+        std::fprintf(stderr, "chat: %s\n", utf8::sanitize(error).c_str());
+    }
+    return p;
+}
+
+const known_server* disagreeing_pin(const pins& p, const found_server& s) {
+    const pin_check c = announced_pin(p.known, s);
+    return c.what == pin_check::verdict::changed ? c.pinned : nullptr;
+}
+
+void print_list(const discover_result& r, const pins& p, std::FILE* to, const char* indent) {
     for (const auto& s : r.servers) std::fprintf(to, "%s%s\n", indent, list_line(s).c_str());
+    // The list's own lines keep their format for scripts; a key that disagrees with a pin is said
+    // beside them, on stderr.
+    for (const auto& s : r.servers) {
+        if (const known_server* pinned = disagreeing_pin(p, s)) {
+            std::fprintf(stderr, "chat: %s\n", announced_mismatch_message(s, *pinned, p.path).c_str());
+        }
+    }
     if (r.not_listed > 0) std::fprintf(stderr, "chat: %zu more servers answered and are not listed\n", r.not_listed);
 }
 
 // The full-screen pick list; nullopt when the user quits it.
-std::optional<found_server> pick(const discover_result& r, int signal_fd) {
+std::optional<found_server> pick(const discover_result& r, const pins& p, int signal_fd) {
     terminal t;
     if (!t.open()) return std::nullopt;
     std::size_t at = 0;
@@ -68,6 +100,7 @@ std::optional<found_server> pick(const discover_result& r, int signal_fd) {
             line.append(name_cols - utf8::display_width(s.name) + 3, ' ');
             line += address_of(s);
             if (!s.fingerprint.empty()) line += "   " + s.fingerprint;
+            if (disagreeing_pin(p, s) != nullptr) line += "   NOT THE KEY YOU PINNED";
             t.put(y, 0, line, st, cols);
         }
         t.place_cursor(first + static_cast<int>(at - top), 0);
@@ -115,6 +148,7 @@ int choose_server(options& o, bool plain, int signal_fd, std::string& note) {
         say_nothing_found(r);
         return 1;
     }
+    const pins p = read_pins();
     std::optional<found_server> chosen;
     if (!o.server_name.empty()) {
         for (const auto& s : r.servers) {
@@ -123,7 +157,7 @@ int choose_server(options& o, bool plain, int signal_fd, std::string& note) {
         if (!chosen) {
             std::fprintf(stderr, "chat: no server named \"%s\" answered; these did:\n",
                          utf8::sanitize(o.server_name).c_str());
-            print_list(r, stderr, "  ");
+            print_list(r, p, stderr, "  ");
             return 1;
         }
     } else if (r.servers.size() == 1) {
@@ -131,11 +165,15 @@ int choose_server(options& o, bool plain, int signal_fd, std::string& note) {
     } else if (plain) {
         std::fprintf(stderr, "chat: %zu servers answered on this network; pick one with --server NAME:\n",
                      r.servers.size());
-        print_list(r, stderr, "  ");
+        print_list(r, p, stderr, "  ");
         return 2;
     } else {
-        chosen = pick(r, signal_fd);
+        chosen = pick(r, p, signal_fd);
         if (!chosen) return 1;
+    }
+    if (const known_server* pinned = disagreeing_pin(p, *chosen)) {
+        std::fprintf(stderr, "chat: %s\n", announced_mismatch_message(*chosen, *pinned, p.path).c_str());
+        return 1;
     }
     o.host = chosen->host;
     o.port = chosen->port;
@@ -151,7 +189,7 @@ int list_servers(const options& o, int signal_fd) {
         say_nothing_found(r);
         return 1;
     }
-    print_list(r, stdout, "");
+    print_list(r, read_pins(), stdout, "");
     std::fflush(stdout);
     return 0;
 }

@@ -185,3 +185,37 @@ TEST_CASE("chat discovery: a login name becomes a valid nick") {
     CHECK_FALSE(chat::check_nick(mine, lim));
     CHECK(note.find(mine) != std::string::npos);
 }
+
+TEST_CASE("chat discovery: an announced key is held against known_servers") {
+    using chat::client::announced_pin;
+    using chat::client::found_server;
+    using v = chat::client::pin_check::verdict;
+    const std::string a(43, 'A'), b(43, 'B');
+    const auto known = chat::client::parse_known_servers("# pins\n10.0.0.5:7666 SHA256:" + a +
+                                                          "\n[fe80::1%eth0]:7666 SHA256:" + a + "\n");
+    found_server s;
+    s.name = "office";
+    s.host = "10.0.0.5";
+    s.port = 7666;
+    s.fingerprint = "SHA256:" + a;
+    CHECK(announced_pin(known, s).what == v::trusted);
+    s.fingerprint = "SHA256:" + b;
+    const auto c = announced_pin(known, s);
+    REQUIRE(c.what == v::changed);
+    REQUIRE(c.pinned != nullptr);
+    CHECK(c.pinned->line == 2);
+    const std::string says = chat::client::announced_mismatch_message(s, *c.pinned, "/h/known_servers");
+    for (const std::string& part : {std::string("\"office\" at 10.0.0.5:7666"), "SHA256:" + a, "SHA256:" + b,
+                                    std::string("line 2 of /h/known_servers"), std::string("does not connect")}) {
+        CHECK_MESSAGE(says.find(part) != std::string::npos, part);
+    }
+    // Another port is another server; no announced key says nothing; IPv6 is matched bracketed.
+    s.port = 7667;
+    CHECK(announced_pin(known, s).what == v::unknown);
+    s.port = 7666;
+    s.fingerprint.clear();
+    CHECK(announced_pin(known, s).what == v::unknown);
+    s.host = "fe80::1%eth0";
+    s.fingerprint = "SHA256:" + b;
+    CHECK(announced_pin(known, s).what == v::changed);
+}

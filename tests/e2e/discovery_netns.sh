@@ -126,6 +126,24 @@ press erin Enter
 expect_screen erin "you joined #lobby" 10
 expect_screen bob "erin joined" 10
 
+# --- an announced key that disagrees with the user's pin is said, and not connected to.
+known="$XDG_DATA_HOME/chat/known_servers"
+grep -q '^10\.77\.0\.1:7667 SHA256:' "$known" || fail "office was not pinned by the clients that used it: $(cat "$known")"
+cp "$known" "$WORK/known.good"
+sed -i 's|^10\.77\.0\.1:7667 SHA256:.*|10.77.0.1:7667 SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA|' "$known"
+connects_before=$(grep -c "connect 10.77.0.2:" "$WORK/office.log")
+in_ns b timeout 10 "$CHAT" --plain --server office --nick mallory < /dev/null > "$WORK/spoof.out" 2> "$WORK/spoof.err"
+status=$?
+[ $status = 1 ] || fail "a disagreeing announced key: exited $status, not 1: $(cat "$WORK/spoof.err")"
+grep -q 'announces the key SHA256:.*but line [0-9]* of .*known_servers pins SHA256:AAAA.*does not connect' "$WORK/spoof.err" ||
+    fail "no word about the disagreeing key: $(cat "$WORK/spoof.err")"
+[ "$(grep -c "connect 10.77.0.2:" "$WORK/office.log")" = "$connects_before" ] || fail "chat connected to office anyway"
+in_ns b timeout 10 "$CHAT" --list > "$WORK/spoof_list.out" 2> "$WORK/spoof_list.err"
+grep -q '"office" at 10.77.0.1:7667 announces the key' "$WORK/spoof_list.err" ||
+    fail "chat --list did not flag office's key: $(cat "$WORK/spoof_list.err")"
+[ "$(wc -l < "$WORK/spoof_list.out")" = 2 ] || fail "chat --list's own lines changed: $(cat "$WORK/spoof_list.out")"
+cp "$WORK/known.good" "$known"
+
 # --- IPv6 only: the answers come over link-local multicast, and chat connects to fe80::...%eth0.
 in_ns six timeout 10 "$CHAT" --trust-first-use --list > "$WORK/six.out" 2> "$WORK/six.err"
 grep -qP '^office\tfe80::[0-9a-f:]+%eth0\t7667\tSHA256:[A-Za-z0-9+/]{43}$' "$WORK/six.out" || fail "IPv6-only: office not listed by link-local address: $(cat "$WORK/six.out" "$WORK/six.err")"
