@@ -135,6 +135,11 @@ struct model {
     // a token bucket like the server's, a little slower. `clock` gives steady milliseconds.
     double tokens = 8;
     std::int64_t tokens_at = 0;
+    // say/pm frames sent and not answered yet (the server answers each with its echo or an error).
+    // At most burst/2 are in flight, so however late the server reads them (a loaded machine, a
+    // stalled network thread), no more arrive together than its bucket holds.
+    std::size_t in_flight = 0;
+    std::int64_t in_flight_at = 0;  // when the last was sent or answered (a missed answer times out)
     std::int64_t (*clock)() = nullptr;
 
     input_line input;

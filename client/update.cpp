@@ -36,6 +36,27 @@ bool take_token(model& m) {
     return true;
 }
 
+std::size_t max_in_flight(const model& m) {
+    if (m.lim.rate <= 0) return SIZE_MAX;
+    return static_cast<std::size_t>(std::max(1.0, m.lim.burst / 2));
+}
+
+bool window_open(model& m) {
+    // An answer that never came (it should not happen) must not stop the client for good.
+    if (m.in_flight > 0 && model_now(m) - m.in_flight_at > 3000) m.in_flight = 0;
+    return m.in_flight < max_in_flight(m);
+}
+
+void note_sent(model& m) {
+    ++m.in_flight;
+    m.in_flight_at = model_now(m);
+}
+
+void note_answered(model& m) {
+    if (m.in_flight > 0) --m.in_flight;
+    m.in_flight_at = model_now(m);
+}
+
 int tick_interval(const model& m) {
     if (m.state == conn_state::online && !m.pending.empty()) return 100;
     if (m.state == conn_state::waiting) return 1000;
@@ -116,7 +137,7 @@ bool waits_for_join(const model& m, std::string_view target, bool query) {
 void flush_pending(model& m, effects& fx) {
     // In order: a line for a room still being joined holds back the ones typed after it.
     while (!m.pending.empty() && !waits_for_join(m, m.pending.front().window, m.pending.front().query) &&
-           take_token(m)) {
+           window_open(m) && take_token(m)) {
         pending_line p = std::move(m.pending.front());
         m.pending.pop_front();
         m.pending_bytes -= std::min(m.pending_bytes, p.text.size());
@@ -129,6 +150,7 @@ void flush_pending(model& m, effects& fx) {
             });
         }
         fx.frames.push_back(outgoing::message(p.window, p.query, p.text, p.action));
+        note_sent(m);
         if (p.query) {
             m.sent_pms.push_back(p);
             if (m.sent_pms.size() > 16) m.sent_pms.pop_front();

@@ -77,6 +77,10 @@ bool waits_for_join(const model& m, std::string_view target, bool query);
 
 // Takes one token of the outgoing rate budget; false when the line must wait.
 bool take_token(model& m);
+// The say/pm window: room for one more unanswered line (see model::in_flight); a line sent; an answer.
+bool window_open(model& m);
+void note_sent(model& m);
+void note_answered(model& m);
 std::int64_t model_now(const model& m);
 
 }  // namespace chat::client

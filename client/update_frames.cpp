@@ -329,8 +329,16 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "history") on_history(m, b);
     else if (f.type == "search") on_search(m, b);
     else if (f.type == "joined") on_joined(m, b, fx);
-    else if (f.type == "message") on_message(m, b);
-    else if (f.type == "pm") on_pm(m, b);
+    else if (f.type == "message" || f.type == "pm") {
+        // Our own say or pm coming back (not a stored one): one answer, room for the next line.
+        const bool answer = !bool_of(b, "history") && same_nick(text_of(b, "from"), m.nick);
+        if (f.type == "message") on_message(m, b);
+        else on_pm(m, b);
+        if (answer) {
+            note_answered(m);
+            if (m.state == conn_state::online && !m.pending.empty()) flush_pending(m, fx);
+        }
+    }
     else if (f.type == "join") {
         const std::string room = text_of(b, "room");
         const std::string who = text_of(b, "nick");
@@ -345,7 +353,14 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "rooms") on_rooms(m, b);
     else if (f.type == "who") on_who(m, b);
     else if (f.type == "away") on_away_frame(m, b);
-    else if (f.type == "error") on_error(m, b, fx);
+    else if (f.type == "error") {
+        const std::string about = text_of(b, "about");
+        on_error(m, b, fx);
+        if (about == "say" || about == "pm") {
+            note_answered(m);
+            if (m.state == conn_state::online && !m.pending.empty()) flush_pending(m, fx);
+        }
+    }
     else if (f.type == "shutdown") {
         const std::string msg = text_of(b, "message");
         add_line(m, current_window(m), make_line(kind::error, msg.empty() ? "the server is shutting down" : msg));

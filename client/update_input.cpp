@@ -41,9 +41,11 @@ void note_pm(model& m, const std::string& target, const std::string& text, bool 
 // line is refused (it is not kept: the caller leaves it where it was typed).
 bool send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
     if (!text_ok(m, text)) return false;
-    if (m.state == conn_state::online && m.pending.empty() && !waits_for_join(m, target, query) && take_token(m)) {
+    if (m.state == conn_state::online && m.pending.empty() && !waits_for_join(m, target, query) && window_open(m) &&
+        take_token(m)) {
         if (query) note_pm(m, target, text, action);
         fx.frames.push_back(outgoing::message(target, query, text, action));
+        note_sent(m);
         return true;
     }
     // Offline, older lines still wait, or typed faster than the server accepts (a paste): keep it

@@ -31,6 +31,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
     m.instance = instance;
     m.state = conn_state::online;
     m.nick_attempt = 0;
+    m.in_flight = 0;  // a new connection: nothing sent on it yet
     m.features = list_of(body, "features");
     if (const auto lim = body.find("limits"); lim != body.end() && lim->is_object()) {
         if (auto v = int_of(*lim, "max_nick"); v > 0) m.lim.max_nick = static_cast<std::size_t>(v);

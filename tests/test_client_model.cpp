@@ -429,6 +429,26 @@ std::int64_t fake_now = 1000;
 std::int64_t fake_clock() { return fake_now; }
 }  // namespace
 
+// The server's answer to each say in `fx` (its echo), fed back, and so on for what the answers
+// release; returns how many says went out in all.
+std::size_t echo_all(model& m, effects fx, int& next_id) {
+    std::size_t sent = 0;
+    while (!fx.frames.empty()) {
+        effects more;
+        for (const std::string& f : fx.frames) {
+            const chat::json j = chat::json::parse(f);
+            if (j.value("type", "") != "say") continue;
+            ++sent;
+            const chat::json echo = {{"type", "message"}, {"id", ++next_id}, {"room", j["room"]}, {"from", "alice"},
+                               {"ts", 1764079200000}, {"text", j["text"]}, {"action", false}};
+            effects e = feed(m, echo.dump());
+            more.frames.insert(more.frames.end(), e.frames.begin(), e.frames.end());
+        }
+        fx = std::move(more);
+    }
+    return sent;
+}
+
 TEST_CASE("model: a paste faster than the rate limit is paced, not refused") {
     fake_now = 1000;
     model m = online();
@@ -436,7 +456,8 @@ TEST_CASE("model: a paste faster than the rate limit is paced, not refused") {
     m.tokens = 8;
     m.tokens_at = fake_now;
     std::size_t sent = 0;
-    for (int i = 0; i < 30; ++i) sent += type(m, "pasted " + std::to_string(i)).frames.size();
+    int id = 100;
+    for (int i = 0; i < 30; ++i) sent += echo_all(m, type(m, "pasted " + std::to_string(i)), id);
     CHECK(sent == 8);
     CHECK(m.pending.size() == 22);
     CHECK(tick_interval(m) > 0);
@@ -445,12 +466,48 @@ TEST_CASE("model: a paste faster than the rate limit is paced, not refused") {
         effects t;
         on_tick(m, t);
         CHECK(t.frames.size() <= 1);
-        sent += t.frames.size();
+        sent += echo_all(m, t, id);
     }
     CHECK(sent == 30);
     // 22 lines at 4.5 per second take about 4.9 s of ticks.
     CHECK(fake_now - 1000 >= 4500);
     CHECK(tick_interval(m) == -1);
+}
+
+TEST_CASE("model: at most burst/2 lines wait for the server's answer, so a late reader never sees a burst") {
+    fake_now = 1000;
+    model m = online();  // burst 10: 5 in flight
+    m.clock = &fake_clock;
+    m.tokens = 8;
+    m.tokens_at = fake_now;
+    std::size_t sent = 0;
+    for (int i = 0; i < 8; ++i) sent += type(m, "line " + std::to_string(i)).frames.size();
+    CHECK(sent == 5);
+    CHECK(m.pending.size() == 3);
+    // Tokens are there, the window is not: ticks send nothing until an answer comes.
+    effects t;
+    on_tick(m, t);
+    CHECK(t.frames.empty());
+    // An echo lets exactly one more go, at once.
+    auto fx = feed(m, msg(1, "#lobby", "alice", "line 0"));
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find("line 5") != std::string::npos);
+    // A refusal is an answer too.
+    fx = feed(m, R"({"type":"error","code":"not_in_room","message":"x","about":"say","room":"#lobby"})");
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find("line 6") != std::string::npos);
+    // Someone else's message and replayed history are not answers.
+    CHECK(feed(m, msg(2, "#lobby", "bob", "line 1")).frames.empty());
+    CHECK(feed(m, msg(3, "#lobby", "alice", "old", true)).frames.empty());
+    // An answer that never comes does not stop the client for good.
+    fake_now += 3100;
+    effects late;
+    on_tick(m, late);
+    REQUIRE(late.frames.size() == 1);
+    CHECK(late.frames[0].find("line 7") != std::string::npos);
+    // A new connection starts with an empty window.
+    feed(m, welcome("alice", "inst-1"));
+    CHECK(m.in_flight == 0);
 }
 
 TEST_CASE("model: pending lines beyond the burst go out on later ticks") {
