@@ -26,6 +26,15 @@ constexpr const char* migrations[] = {
     "  INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text); END;"
     "CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN "
     "  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
+    // 2: the full-text index is filled in the background, in batches (meta 'fts_upto': every message
+    // with an id up to it is indexed), not by a trigger inside each turn's transaction. A deleted
+    // message leaves the index only if it was in it.
+    "DROP TRIGGER messages_ai;"
+    "DROP TRIGGER messages_ad;"
+    "INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_upto', (SELECT coalesce(max(id), 0) FROM messages));"
+    "CREATE TRIGGER messages_ad AFTER DELETE ON messages "
+    "  WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto') BEGIN "
+    "  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
 };
 
 int user_version(sqlite3* db, int& out) {

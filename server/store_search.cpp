@@ -40,6 +40,23 @@ bool matches_all(std::string_view text, const std::vector<std::string>& terms) {
     return true;
 }
 
+bool matches_word_starts(std::string_view text, const std::vector<std::string>& terms) {
+    for (const std::string& t : terms) {
+        bool found = false;
+        std::size_t i = 0;
+        while (!found && i < text.size()) {
+            while (i < text.size() && !word_byte(static_cast<unsigned char>(text[i]))) ++i;
+            const std::size_t start = i;
+            while (i < text.size() && word_byte(static_cast<unsigned char>(text[i]))) ++i;
+            const std::string_view word = text.substr(start, i - start);
+            found = word.size() >= t.size() &&
+                    std::equal(t.begin(), t.end(), word.begin(), [](char a, char b) { return a == lower(b); });
+        }
+        if (!found) return false;
+    }
+    return true;
+}
+
 std::string fts_query(const std::vector<std::string>& terms) {
     std::string q;
     for (const std::string& t : terms) {

@@ -20,6 +20,10 @@ std::vector<std::string> search_terms(std::string_view words);
 // Every term occurs in `text` (ASCII case-insensitively): the memory store's search.
 bool matches_all(std::string_view text, const std::vector<std::string>& terms);
 
+// Every term starts a word of `text` (ASCII case-insensitively; words as search_terms splits them):
+// what the FTS5 index answers, for messages not indexed yet.
+bool matches_word_starts(std::string_view text, const std::vector<std::string>& terms);
+
 // The terms as an FTS5 query: each a quoted string, all required.
 std::string fts_query(const std::vector<std::string>& terms);
 

@@ -32,6 +32,10 @@ constexpr std::int64_t retry_ms = 2000;
 constexpr std::size_t max_pending = 100'000;
 // Rows one pruning step deletes at most.
 constexpr int prune_batch = 500;
+// Messages indexed for search in one background step, and the most that may wait unindexed: past
+// that, a commit indexes a batch itself, so a search's scan of the unindexed tail stays short.
+constexpr int index_batch = 1000;
+constexpr std::uint64_t max_unindexed = 4000;
 // The longest a search may run before it is cut short with the results found so far.
 constexpr auto search_budget = std::chrono::milliseconds(200);
 
@@ -234,6 +238,8 @@ public:
         pending_.clear();
         pending_rooms_.clear();
         instance_dirty_ = false;
+        // A flood that never leaves the loop idle still gets indexed, a batch at a time.
+        if (last_id_ > fts_upto_ + max_unindexed) index_step();
     }
 
     history_page room_page(std::string_view room, std::uint64_t before, std::size_t limit) override {
@@ -250,15 +256,37 @@ public:
         std::vector<stored_message> out;
         const auto terms = search_terms(words);
         if (terms.empty() || !ready()) return out;
+        search_deadline_ = steady::now() + search_budget;
+        sqlite3_progress_handler(db_, 2000, &sqlite_store::over_budget, this);
+        // The newest messages are not indexed yet: read them directly, newest first.
+        {
+            const statement& t = tail_;
+            t.bind(1, static_cast<std::int64_t>(fts_upto_));
+            t.bind(2, fold_name(room));
+            t.bind(3, fold_name(nick));
+            int rc = 0;
+            while (out.size() < limit && (rc = t.step()) == SQLITE_ROW) {
+                stored_message m = read_message(t);
+                if (matches_word_starts(m.text, terms)) out.push_back(std::move(m));
+            }
+            t.done();
+            if (rc != 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+                sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+                if (rc != SQLITE_INTERRUPT) fault(rc, "searching");
+                return out;
+            }
+        }
+        if (out.size() >= limit) {
+            sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+            return out;
+        }
         std::string q;
         for (const std::string& t : terms) q += (q.empty() ? "" : " ") + ('"' + t + "\"*");
         const statement& s = search_;
         s.bind(1, q);
         s.bind(2, fold_name(room));
         s.bind(3, fold_name(nick));
-        s.bind(4, static_cast<std::int64_t>(limit));
-        search_deadline_ = steady::now() + search_budget;
-        sqlite3_progress_handler(db_, 2000, &sqlite_store::over_budget, this);
+        s.bind(4, static_cast<std::int64_t>(limit - out.size()));
         int rc = 0;
         while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
         sqlite3_progress_handler(db_, 0, nullptr, nullptr);
@@ -284,7 +312,9 @@ public:
             return false;
         }
         commit();
-        return prune_step(now_ms);
+        const bool more_index = index_step();
+        if (!ok_) return false;
+        return prune_step(now_ms) || more_index;
     }
 
 private:
@@ -347,7 +377,8 @@ private:
     }
 
     void close_db() {
-        for (statement* s : {&insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &prune_age_,
+        for (statement* s : {&insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
+                             &index_upto_, &prune_age_,
                              &prune_conv_, &prune_next_conv_, &prune_oldest_}) {
             s->reset();
         }
@@ -446,6 +477,12 @@ private:
              "JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?1 AND (CASE WHEN m.room <> '' "
              "THEN ?2 = '' OR m.conv = ?2 ELSE ?2 = '' AND (substr(m.conv, 1, instr(m.conv, char(10)) - 1) = ?3 "
              "OR substr(m.conv, instr(m.conv, char(10)) + 1) = ?3) END) ORDER BY f.rowid DESC LIMIT ?4");
+        // Not yet indexed (id above ?1), newest first, with the same room and party rules.
+        prep(tail_, sel + "WHERE id > ?1 AND (CASE WHEN room <> '' THEN ?2 = '' OR conv = ?2 ELSE ?2 = '' AND "
+                          "(substr(conv, 1, instr(conv, char(10)) - 1) = ?3 OR substr(conv, instr(conv, char(10)) + 1) = ?3) "
+                          "END) ORDER BY id DESC");
+        prep(index_, "INSERT INTO messages_fts(rowid, text) SELECT id, text FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2");
+        prep(index_upto_, "SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2)");
         prep(prune_age_,
              "DELETE FROM messages WHERE id IN (SELECT id FROM (SELECT id, ts FROM messages ORDER BY id LIMIT ?1) "
              "WHERE ts < ?2)");
@@ -474,7 +511,53 @@ private:
             instance_dirty_ = true;
         }
         last_id_ = std::max(last_id_, static_cast<std::uint64_t>(s.integer(1)));
+        s.reset();
+        rc = s.prepare(db_, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto'), 0)");
+        if (rc != SQLITE_OK) return rc;
+        rc = s.step();
+        if (rc != SQLITE_ROW) return rc;
+        fts_upto_ = static_cast<std::uint64_t>(s.integer(0));
         return SQLITE_OK;
+    }
+
+    // Indexes the next batch of unindexed messages for search, in its own transaction; true when
+    // more are waiting.
+    bool index_step() {
+        if (!ok_ || fts_upto_ >= last_id_) return false;
+        const statement& u = index_upto_;
+        u.bind(1, static_cast<std::int64_t>(fts_upto_));
+        u.bind(2, std::int64_t{index_batch});
+        int rc = u.step();
+        const bool any = rc == SQLITE_ROW && sqlite3_column_type(u.get(), 0) != SQLITE_NULL;
+        const std::uint64_t upto = any ? static_cast<std::uint64_t>(u.integer(0)) : 0;
+        u.done();
+        if (rc != SQLITE_ROW) {
+            fault(rc, "indexing");
+            return false;
+        }
+        if (!any) {
+            // Ids handed out but never stored (relayed while the disk failed): nothing to index.
+            if (pending_.empty()) fts_upto_ = last_id_;
+            return false;
+        }
+        rc = exec("BEGIN IMMEDIATE");
+        if (rc == SQLITE_OK) {
+            const statement& s = index_;
+            s.bind(1, static_cast<std::int64_t>(fts_upto_));
+            s.bind(2, std::int64_t{index_batch});
+            rc = s.step();
+            s.done();
+            if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        }
+        if (rc == SQLITE_OK) rc = put_meta("fts_upto", std::to_string(upto));
+        if (rc == SQLITE_OK) rc = exec("COMMIT");
+        if (rc != SQLITE_OK) {
+            if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");
+            fault(rc, "indexing");
+            return false;
+        }
+        fts_upto_ = upto;
+        return fts_upto_ < last_id_;
     }
 
     history_page page(const std::string& conv, std::int64_t before, std::size_t limit) {
@@ -570,10 +653,11 @@ private:
     std::map<std::string, stored_room> pending_rooms_;
     std::size_t unstored_ = 0;
     std::uint64_t stored_ = 0;
+    std::uint64_t fts_upto_ = 0;  // every stored message with an id up to this is in the search index
     std::string conv_cursor_;
     steady::time_point search_deadline_{};
 
-    statement insert_, room_get_, room_put_, meta_put_, page_, search_, prune_age_, prune_conv_, prune_next_conv_,
+    statement insert_, room_get_, room_put_, meta_put_, page_, search_, tail_, index_, index_upto_, prune_age_, prune_conv_, prune_next_conv_,
         prune_oldest_;
 };
 

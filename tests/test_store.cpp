@@ -254,6 +254,128 @@ TEST_CASE("store: --retain-messages prunes each conversation in small steps down
     CHECK(st->search("m", "", "a", 50).size() == 25);  // the index forgets pruned rows too
 }
 
+// Runs FTS5's own check of the search index, from another connection; `against_messages`: also that
+// it holds exactly the stored messages (true only once all are indexed).
+bool index_consistent(const std::string& dir, std::int64_t& indexed_upto, bool against_messages = false) {
+    sqlite3* db = nullptr;
+    const char* check = against_messages ? "INSERT INTO messages_fts(messages_fts, rank) VALUES('integrity-check', 1)"
+                                         : "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')";
+    bool ok = sqlite3_open((dir + "/chatd.db").c_str(), &db) == SQLITE_OK &&
+              sqlite3_exec(db, check, nullptr, nullptr, nullptr) == SQLITE_OK;
+    indexed_upto = -1;
+    sqlite3_exec(
+        db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto'",
+        [](void* out, int, char** v, char**) {
+            *static_cast<std::int64_t*>(out) = v[0] != nullptr ? std::atoll(v[0]) : -1;
+            return 0;
+        },
+        &indexed_upto, nullptr);
+    sqlite3_close(db);
+    return ok;
+}
+
+TEST_CASE("store: search indexes in the background; the unindexed newest messages are found all the same") {
+    temp_dir dir;
+    std::uint64_t id = 0;
+    {
+        chat::sqlite_settings s;
+        s.retain_messages = 1000;
+        auto st = open_store(dir.path, nullptr, s);
+        for (int i = 0; i < 2500; ++i) st->append(say(++id, "#big", "a", i % 100 == 0 ? "needle " + std::to_string(i) : "hay"));
+        st->append(pm(++id, "a", "b", "needle in a pm"));
+        st->commit();
+        std::int64_t upto = 0;
+        REQUIRE(index_consistent(dir.path, upto));
+        CHECK(upto == 0);  // nothing indexed by the commit itself: the fan-out path does not pay for it
+        // Found by reading the unindexed tail: newest first, prefix of a word, case folded.
+        auto found = st->search("NEED", "", "b", 50);
+        REQUIRE(found.size() == 26);
+        CHECK(found.front().id == id);
+        CHECK(found[1].text == "needle 2400");
+        CHECK(st->search("eedle", "", "b", 50).empty());  // the start of a word, as the index answers
+        CHECK(st->search("needle", "#big", "b", 50).size() == 25);
+        CHECK(st->search("needle", "", "carol", 50).size() == 25);  // not someone else's pm
+        // Background steps: a batch each, more waiting until all are in.
+        CHECK(st->tick(chat::now_ms()));
+        REQUIRE(index_consistent(dir.path, upto));
+        CHECK(upto == 1000);
+        // Half indexed, half not: one answer, nothing twice (the step also pruned ids 1-500).
+        found = st->search("needle", "", "b", 50);
+        CHECK(found.size() == 21);
+        for (std::size_t i = 1; i < found.size(); ++i) CHECK(found[i].id < found[i - 1].id);
+        for (int i = 0; i < 20; ++i) st->tick(chat::now_ms());
+        // Retention deleted indexed and unindexed rows alike; the index stays exact.
+        REQUIRE(index_consistent(dir.path, upto, true));
+        CHECK(upto == static_cast<std::int64_t>(id));
+        CHECK(st->search("needle", "", "b", 50).size() == 11);  // #big keeps its last 1000: 1500..2400, and the pm
+    }
+    // A restart goes on from where indexing stopped.
+    auto st = open_store(dir.path);
+    st->append(say(++id, "#big", "a", "needle after restart"));
+    st->commit();
+    CHECK(st->search("needle", "#big", "a", 1).front().id == id);
+    st->tick(chat::now_ms());
+    std::int64_t upto = 0;
+    REQUIRE(index_consistent(dir.path, upto, true));
+    CHECK(upto == static_cast<std::int64_t>(id));
+}
+
+TEST_CASE("store: a database of schema 1 (indexed by a trigger) is migrated and keeps every message searchable") {
+    temp_dir dir;
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir.path + "/chatd.db").c_str(), &db) == SQLITE_OK);
+    // Schema 1 as the first store wrote it.
+    REQUIRE(sqlite3_exec(db,
+                         "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+                         "CREATE TABLE rooms(key TEXT PRIMARY KEY, name TEXT NOT NULL, topic TEXT NOT NULL, "
+                         "  topic_by TEXT NOT NULL, topic_ts INTEGER NOT NULL) WITHOUT ROWID;"
+                         "CREATE TABLE messages(id INTEGER PRIMARY KEY, conv TEXT NOT NULL, room TEXT NOT NULL, "
+                         "  sender TEXT NOT NULL, recipient TEXT NOT NULL, ts INTEGER NOT NULL, text TEXT NOT NULL, "
+                         "  action INTEGER NOT NULL);"
+                         "CREATE INDEX messages_conv ON messages(conv, id);"
+                         "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', "
+                         "  tokenize='unicode61');"
+                         "CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN "
+                         "  INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text); END;"
+                         "CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN "
+                         "  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;"
+                         "INSERT INTO meta VALUES('instance', 'old-instance'), ('last_id', 2);"
+                         "INSERT INTO messages VALUES(1, '#lobby', '#lobby', 'alice', '', 1, 'before the upgrade', 0);"
+                         "INSERT INTO messages VALUES(2, '#lobby', '#lobby', 'alice', '', 2, 'upgrade day', 0);"
+                         "PRAGMA user_version=1;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto st = open_store(dir.path);
+    CHECK(st->instance() == "old-instance");
+    CHECK(st->search("upgrade", "", "x", 10).size() == 2);  // indexed by schema 1's trigger
+    st->append(say(3, "#lobby", "bob", "after the upgrade"));
+    st->commit();
+    CHECK(st->search("upgrade", "", "x", 10).size() == 3);  // read from the unindexed tail
+    st->tick(chat::now_ms());
+    std::int64_t upto = 0;
+    REQUIRE(index_consistent(dir.path, upto, true));
+    CHECK(upto == 3);
+    CHECK(st->search("upgrade", "", "x", 10).size() == 3);
+}
+
+TEST_CASE("store: a flood that never leaves the loop idle is indexed by the commits themselves") {
+    temp_dir dir;
+    auto st = open_store(dir.path);
+    std::uint64_t id = 0;
+    for (int turn = 0; turn < 100; ++turn) {
+        for (int i = 0; i < 100; ++i) {
+            ++id;
+            st->append(say(id, "#lobby", "a", "word" + std::to_string(id)));
+        }
+        st->commit();
+    }
+    std::int64_t upto = 0;
+    REQUIRE(index_consistent(dir.path, upto));
+    CHECK(upto > 0);
+    CHECK(static_cast<std::int64_t>(id) - upto <= 5000);  // the unindexed tail a search reads stays short
+    CHECK(st->search("word1", "", "a", 5).size() == 5);
+}
+
 TEST_CASE("store: --retain-days deletes what is older") {
     temp_dir dir;
     chat::sqlite_settings s;
