@@ -88,11 +88,14 @@ bool on_registration_error(model& m, const std::string& code, const std::string&
         m.fatal = text;
         return true;
     }
-    if (code == "nick_in_use" || code == "invalid_nick") {
+    if (code == "nick_in_use" || code == "invalid_nick" || code == "nick_owned") {
         ++m.nick_attempt;
         const std::string next = alternative_nick(m);
-        add_line(m, current_window(m), make_line(kind::error, "the nick " + m.nick + " is taken; trying " + next +
-                                                                  " (it will be taken back when free)"));
+        add_line(m, current_window(m),
+                 make_line(kind::error, code == "nick_owned"
+                                            ? "the nick " + m.nick + " belongs to another user's key; trying " + next
+                                            : "the nick " + m.nick + " is taken; trying " + next +
+                                                  " (it will be taken back when free)"));
         m.nick = next;
         fx.frames.push_back(outgoing::hello(next));
         return true;

@@ -54,6 +54,7 @@ struct limits {
     std::chrono::milliseconds shutdown_grace{2'000};
     // Join, part and quit notices may wait this long for a write that carries other output; 0 = none.
     std::chrono::milliseconds notice_delay{50};
+    std::size_t nicks_per_key = 3;              // nicks one client key may own (feature tls_identity)
 };
 
 }  // namespace chat

@@ -249,8 +249,25 @@ std::string dispatcher::welcome(const std::string& nick) const {
                        {"instance", instance_},
                        {"default_room", default_room},
                        {"limits", lim},
-                       {"features", wire::out_json::array({"away", "multiline", "history_pages", "search"})},
+                       {"features", wire::out_json::array({"away", "multiline", "history_pages", "search", "tls_identity"})},
                        {"store", store_->state()}});
+}
+
+bool dispatcher::owned_by_another(const participant& p, std::string_view nick) const {
+    const std::string owner = store_->nick_owner(nick);
+    return !owner.empty() && owner != p.chat().key;
+}
+
+wire_error dispatcher::nick_owned(const std::string& nick) {
+    return {"nick_owned", "the nick " + nick + " belongs to another user's key; choose another nick"};
+}
+
+void dispatcher::claim_if_free(participant& p) {
+    const peer_state& s = p.chat();
+    // A client without a key (plain TLS, plaintext) uses free nicks and owns none.
+    if (s.key.empty() || !store_->nick_owner(s.nick).empty()) return;
+    if (store_->nicks_owned(s.key) >= lim_.nicks_per_key) return;
+    store_->own_nick(s.nick, s.key);
 }
 
 void dispatcher::on_hello(participant& p, const json& b) {
@@ -264,6 +281,7 @@ void dispatcher::on_hello(participant& p, const json& b) {
         return drop(p, "bad version");
     }
     if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "hello", false, {}, wire::shown(*nick));
+    if (owned_by_another(p, *nick)) return refuse(p, nick_owned(*nick), "hello", false, {}, *nick);
     if (registry_.find_nick(*nick)) {
         return refuse(p, {"nick_in_use", "the nick " + *nick + " is already in use"}, "hello", false, {}, *nick);
     }
@@ -271,6 +289,7 @@ void dispatcher::on_hello(participant& p, const json& b) {
     s.nick = std::move(*nick);
     s.registered = true;
     registry_.add_nick(s.nick, &p);
+    claim_if_free(p);
     p.deliver(share(welcome(s.nick)));
     join(p, registry_.lobby(), -1);
 }
@@ -334,6 +353,7 @@ void dispatcher::on_nick(participant& p, const json& b) {
     if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "nick", false, {}, wire::shown(*nick));
     peer_state& s = p.chat();
     const participant* holder = registry_.find_nick(*nick);
+    if (owned_by_another(p, *nick)) return refuse(p, nick_owned(*nick), "nick", false, {}, *nick);
     if (holder != nullptr && holder != &p) {
         return refuse(p, {"nick_in_use", "the nick " + *nick + " is already in use"}, "nick", false, {}, *nick);
     }
@@ -346,6 +366,7 @@ void dispatcher::on_nick(participant& p, const json& b) {
     registry_.remove_nick(s.nick);
     s.nick = std::move(*nick);
     registry_.add_nick(s.nick, &p);
+    claim_if_free(p);
     for (room* r : s.rooms) r->nick_changed();
     tell_neighbours(p, line, true);
 }

@@ -62,6 +62,10 @@ private:
     void say(participant& p, std::string_view room_name, std::string_view text, bool action);
     void pm(participant& p, std::string_view to, std::string_view text, bool action);
     void on_nick(participant& p, const json& body);
+    // Nick ownership: another key owns `nick`; the refusal; `p`'s key takes its nick if free.
+    bool owned_by_another(const participant& p, std::string_view nick) const;
+    static wire_error nick_owned(const std::string& nick);
+    void claim_if_free(participant& p);
     void on_topic(participant& p, const json& body);
     void on_rooms(participant& p);
     void on_who(participant& p, const json& body);

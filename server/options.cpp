@@ -75,6 +75,8 @@ const std::vector<flag>& flags() {
              o.port = static_cast<std::uint16_t>(*n);
              return std::nullopt;
          }},
+        {"--nicks-per-key", "N", "nicks one client key may own; the first key to use a free nick owns it (default 3)",
+         count(&limits::nicks_per_key, 0, "a nick count")},
         {"--history", "N", "messages kept per room, also bounded to sendq/2 bytes (default 100)",
          count(&limits::history, 0, "a message count")},
         {"--max-frame", "BYTES", "longest line a client may send (default 16384)",

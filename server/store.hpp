@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,11 +68,21 @@ public:
     virtual std::vector<stored_message> search(std::string_view words, std::string_view room,
                                                std::string_view nick, std::size_t limit) = 0;
 
+    // Nick ownership (feature tls_identity): the client key ("SHA256:...") that owns `nick`, or ""
+    // when none does; how many nicks `key` owns; and `key` taking a free nick (written with the next
+    // commit by a disk store, which reads them all back at start).
+    std::string nick_owner(std::string_view nick) const;
+    std::size_t nicks_owned(std::string_view key) const;
+    virtual void own_nick(const std::string& nick, const std::string& key);
+
     // Where messages go: "disk", "memory" (chosen, --no-store) or "failing" (meant for the disk,
     // memory-only until the disk works again).
     virtual const char* state() const = 0;
     // Background work in a small step (pruning, retrying a failed disk); true when more is waiting.
     virtual bool tick(std::int64_t now_ms) = 0;
+
+protected:
+    std::map<std::string, std::string> owners_;  // folded nick -> owning key
 };
 
 // Room names and nicks compare ASCII case-insensitively; the store keys them folded.

@@ -25,6 +25,19 @@ std::string conversation_key(std::string_view a, std::string_view b) {
     return x + '\n' + y;
 }
 
+std::string store::nick_owner(std::string_view nick) const {
+    const auto it = owners_.find(fold_name(nick));
+    return it == owners_.end() ? std::string() : it->second;
+}
+
+std::size_t store::nicks_owned(std::string_view key) const {
+    std::size_t n = 0;
+    for (const auto& [nick, owner] : owners_) n += owner == key ? 1 : 0;
+    return n;
+}
+
+void store::own_nick(const std::string& nick, const std::string& key) { owners_[fold_name(nick)] = key; }
+
 namespace {
 
 // Conversations (rooms and pairs of nicks) kept at most; a new one past this is not remembered.

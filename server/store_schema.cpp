@@ -35,6 +35,9 @@ constexpr const char* migrations[] = {
     "CREATE TRIGGER messages_ad AFTER DELETE ON messages "
     "  WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto') BEGIN "
     "  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
+    // 3: nicks owned by client keys (feature tls_identity); `key` is the folded nick.
+    "CREATE TABLE nicks(key TEXT PRIMARY KEY, nick TEXT NOT NULL, owner TEXT NOT NULL, "
+    "  since INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 int user_version(sqlite3* db, int& out) {

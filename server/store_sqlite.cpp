@@ -194,8 +194,13 @@ public:
 
     void set_topic(const stored_room& r) override { pending_rooms_[fold_name(r.name)] = r; }
 
+    void own_nick(const std::string& nick, const std::string& key) override {
+        store::own_nick(nick, key);
+        pending_nicks_.emplace_back(nick, key);
+    }
+
     void commit() override {
-        if (pending_.empty() && pending_rooms_.empty() && !instance_dirty_) return;
+        if (pending_.empty() && pending_rooms_.empty() && pending_nicks_.empty() && !instance_dirty_) return;
         if (!ok_) return;
         int rc = exec("BEGIN IMMEDIATE");
         for (const stored_message& m : pending_) {
@@ -226,6 +231,17 @@ public:
             s.done();
             if (rc == SQLITE_DONE) rc = SQLITE_OK;
         }
+        for (const auto& [nick, key] : pending_nicks_) {
+            if (rc != SQLITE_OK) break;
+            const statement& s = nick_put_;
+            s.bind(1, fold_name(nick));
+            s.bind(2, nick);
+            s.bind(3, key);
+            s.bind(4, wall_ms());
+            rc = s.step();
+            s.done();
+            if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        }
         if (rc == SQLITE_OK) rc = put_meta("last_id", std::to_string(last_id_));
         if (rc == SQLITE_OK && instance_dirty_) rc = put_meta("instance", instance_);
         if (rc == SQLITE_OK) rc = exec("COMMIT");
@@ -237,6 +253,7 @@ public:
         stored_ += pending_.size();
         pending_.clear();
         pending_rooms_.clear();
+        pending_nicks_.clear();
         instance_dirty_ = false;
         // A flood that never leaves the loop idle still gets indexed, a batch at a time.
         if (last_id_ > fts_upto_ + max_unindexed) index_step();
@@ -377,7 +394,7 @@ private:
     }
 
     void close_db() {
-        for (statement* s : {&insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
+        for (statement* s : {&nick_put_, &insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
                              &index_upto_, &prune_age_,
                              &prune_conv_, &prune_next_conv_, &prune_oldest_}) {
             s->reset();
@@ -470,6 +487,7 @@ private:
         prep(room_get_, "SELECT name, topic, topic_by, topic_ts FROM rooms WHERE key = ?");
         prep(room_put_, "INSERT OR REPLACE INTO rooms(key, name, topic, topic_by, topic_ts) VALUES(?,?,?,?,?)");
         prep(meta_put_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+        prep(nick_put_, "INSERT OR REPLACE INTO nicks(key, nick, owner, since) VALUES(?,?,?,?)");
         prep(page_, sel + "WHERE conv = ? AND id < ? ORDER BY id DESC LIMIT ?");
         // Room messages (of one room, when ?2 is set) and the asker's own private messages.
         prep(search_,
@@ -517,7 +535,12 @@ private:
         rc = s.step();
         if (rc != SQLITE_ROW) return rc;
         fts_upto_ = static_cast<std::uint64_t>(s.integer(0));
-        return SQLITE_OK;
+        // Owned nicks live in memory; a binding made while the disk failed is kept over the stored one.
+        statement n;
+        rc = n.prepare(db_, "SELECT key, owner FROM nicks");
+        if (rc != SQLITE_OK) return rc;
+        while ((rc = n.step()) == SQLITE_ROW) owners_.emplace(n.text(0), n.text(1));
+        return rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
 
     // Indexes the next batch of unindexed messages for search, in its own transaction; true when
@@ -651,13 +674,14 @@ private:
     std::uint64_t last_id_ = 0;
     std::vector<stored_message> pending_;
     std::map<std::string, stored_room> pending_rooms_;
+    std::vector<std::pair<std::string, std::string>> pending_nicks_;  // nick, owner
     std::size_t unstored_ = 0;
     std::uint64_t stored_ = 0;
     std::uint64_t fts_upto_ = 0;  // every stored message with an id up to this is in the search index
     std::string conv_cursor_;
     steady::time_point search_deadline_{};
 
-    statement insert_, room_get_, room_put_, meta_put_, page_, search_, tail_, index_, index_upto_, prune_age_, prune_conv_, prune_next_conv_,
+    statement nick_put_, insert_, room_get_, room_put_, meta_put_, page_, search_, tail_, index_, index_upto_, prune_age_, prune_conv_, prune_next_conv_,
         prune_oldest_;
 };
 

@@ -366,6 +366,17 @@ TEST_CASE("model: on reconnect a taken nick falls back to nick_ and is taken bac
     CHECK(fx.frames[0] == chat::encode({{"type", "nick"}, {"nick", "alice"}}));
 }
 
+TEST_CASE("model: on reconnect a nick another key owns is said as such, and nick_ is tried") {
+    model m = online();
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    feed(m, state(net_event::kind::connected));
+    auto fx = feed(m, R"({"type":"error","code":"nick_owned","message":"the nick alice belongs to another user's key; choose another nick"})");
+    CHECK(m.fatal.empty());
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0].find(R"("nick":"alice_")") != std::string::npos);
+    CHECK(current_window(m).lines.back().text == "the nick alice belongs to another user's key; trying alice_");
+}
+
 TEST_CASE("model: pending lines are all kept in order up to the byte cap; past it a line is refused, none dropped") {
     model m = online();
     m.max_pending_bytes = 40;  // four lines of ten bytes

@@ -697,3 +697,40 @@ TEST_CASE("joined and who: the member list is byte for byte the old encoding thr
     }
     CHECK(last_raw(peers.back(), "who") == expected_who("#lobby", lobby, nlohmann::ordered_json{{"n11", "out \"for\" lunch"}, {"n12", "gone"}}));
 }
+
+TEST_CASE("nick ownership: the first key to use a free nick owns it; other keys get nick_owned, keyless clients free nicks") {
+    chat::limits l = fixture::no_rate();
+    l.nicks_per_key = 2;
+    fixture fx(l);
+    const std::string alice_key = "SHA256:" + std::string(43, 'A');
+    const std::string mallory_key = "SHA256:" + std::string(43, 'M');
+    fake_peer a;
+    a.chat().key = alice_key;
+    fx.hello(a, "alice");
+    fx.d.leave(a, "quit");
+    // Offline, alice's nick still belongs to her key, in any case; not to another key nor to none.
+    for (const std::string& key : {mallory_key, std::string()}) {
+        fake_peer m;
+        m.chat().key = key;
+        fx.send(m, {{"type", "hello"}, {"version", 1}, {"nick", "ALICE"}});
+        CHECK(m.error("nick_owned")["nick"] == "ALICE");
+        CHECK_FALSE(m.chat().registered);
+        fx.hello(m, key.empty() ? "guest1" : "mallory");
+        fx.send(m, {{"type", "nick"}, {"nick", "alice"}});
+        m.error("nick_owned");
+        fx.d.leave(m, "quit");
+    }
+    // Her key comes back (a reconnect): the nick is hers.
+    fake_peer back;
+    back.chat().key = alice_key;
+    fx.hello(back, "Alice");
+    // A key owns at most --nicks-per-key nicks: alice (1), alice2 (2), alice3 stays free.
+    fx.send(back, {{"type", "nick"}, {"nick", "alice2"}});
+    fx.send(back, {{"type", "nick"}, {"nick", "alice3"}});
+    CHECK(fx.d.messages().nick_owner("alice2") == alice_key);
+    CHECK(fx.d.messages().nick_owner("alice3").empty());
+    CHECK(fx.d.messages().nicks_owned(alice_key) == 2);
+    // The keyless guest took no nick; mallory's key owns mallory.
+    CHECK(fx.d.messages().nick_owner("guest1").empty());
+    CHECK(fx.d.messages().nick_owner("mallory") == mallory_key);
+}

@@ -124,6 +124,21 @@ TEST_CASE("store: instance, ids, rooms, topics and messages survive closing and 
     CHECK(st->pm_page("carol", "alice", 1000, 10).messages.empty());
 }
 
+TEST_CASE("store: owned nicks survive closing and opening again") {
+    temp_dir dir;
+    const std::string key = "SHA256:" + std::string(43, 'K');
+    {
+        auto st = open_store(dir.path);
+        CHECK(st->nick_owner("alice").empty());
+        st->own_nick("Alice", key);
+        st->commit();
+    }
+    auto st = open_store(dir.path);
+    CHECK(st->nick_owner("ALICE") == key);
+    CHECK(st->nicks_owned(key) == 1);
+    CHECK(st->nick_owner("bob").empty());
+}
+
 TEST_CASE("store: search finds words in rooms and in the asker's own private messages only") {
     temp_dir dir;
     auto st = open_store(dir.path);

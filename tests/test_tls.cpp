@@ -326,3 +326,34 @@ TEST_CASE("tls: --allow-keys admits exactly the listed keys; an empty or missing
     CHECK(status == 1);
     CHECK(out.find("cannot read --allow-keys") != std::string::npos);
 }
+
+TEST_CASE("tls_identity: a nick is owned by the first key across reconnects and restarts; others get nick_owned") {
+    scratch dir;
+    const auto alice_id = *chat::tls::make_identity("chat").value;
+    const auto mallory_id = *chat::tls::make_identity("chat").value;
+    // Another key, or none, asking for alice's nick while she is offline.
+    auto others_refused = [&](std::uint16_t port) {
+        for (const chat::tls::identity* id : {&mallory_id, static_cast<const chat::tls::identity*>(nullptr)}) {
+            tls_client other(port, id);
+            REQUIRE(other.handshaken());
+            other.send(json{{"type", "hello"}, {"version", 1}, {"nick", "Alice"}});
+            CHECK(other.wait_for("error").value("code", "") == "nick_owned");
+        }
+    };
+    {
+        chatd_process srv({"--state-dir", dir.path(), "--rate", "0"});
+        {
+            tls_client alice(srv.tls_port(), &alice_id);
+            const json w = tls_hello(alice, "alice");
+            REQUIRE(!w.is_null());
+            const auto features = w.value("features", json::array());
+            CHECK(std::find(features.begin(), features.end(), "tls_identity") != features.end());
+        }
+        others_refused(srv.tls_port());
+    }
+    // After a restart, before alice is back: still hers; then her key gets it again.
+    chatd_process srv({"--state-dir", dir.path(), "--rate", "0"});
+    others_refused(srv.tls_port());
+    tls_client alice(srv.tls_port(), &alice_id);
+    CHECK(!tls_hello(alice, "ALICE").is_null());
+}
