@@ -73,7 +73,10 @@ void print_list(const discover_result& r, const pins& p, std::FILE* to, const ch
 }
 
 // The full-screen pick list; nullopt when the user quits it.
-std::optional<found_server> pick(const discover_result& r, const pins& p, int signal_fd) {
+// The server picked, or none: `interrupted` when that was Ctrl-C or a signal (status 130, as
+// while the LAN is asked), not q or Esc.
+std::optional<found_server> pick(const discover_result& r, const pins& p, int signal_fd, bool& interrupted) {
+    interrupted = false;
     terminal t;
     if (!t.open()) return std::nullopt;
     std::size_t at = 0;
@@ -109,7 +112,10 @@ std::optional<found_server> pick(const discover_result& r, const pins& p, int si
         if (::poll(fds, 2, -1) < 0) continue;
         if ((fds[1].revents & POLLIN) != 0) {
             bool resized = false;
-            if (drain_signals(signal_fd, resized)) break;
+            if (drain_signals(signal_fd, resized)) {
+                interrupted = true;
+                break;
+            }
             if (resized) t.resize();
         }
         if ((fds[0].revents & (POLLHUP | POLLERR)) != 0 && (fds[0].revents & POLLIN) == 0) break;
@@ -131,8 +137,9 @@ std::optional<found_server> pick(const discover_result& r, const pins& p, int si
                 done = true;
             }
             const bool quit_key = (k.what == kt::character && (k.cp == U'q' || k.cp == 0x1b)) ||
-                                  (k.what == kt::ctrl && (k.cp == U'c' || k.cp == U'd'));
+                                  (k.what == kt::ctrl && k.cp == U'd');
             if (quit_key) done = true;
+            if (k.what == kt::ctrl && k.cp == U'c') interrupted = done = true;
         }
     }
     t.close();
@@ -168,7 +175,9 @@ int choose_server(options& o, bool plain, int signal_fd, std::string& note) {
         print_list(r, p, stderr, "  ");
         return 2;
     } else {
-        chosen = pick(r, p, signal_fd);
+        bool interrupted = false;
+        chosen = pick(r, p, signal_fd, interrupted);
+        if (interrupted) return interrupted_status;
         if (!chosen) return 1;
     }
     if (const known_server* pinned = disagreeing_pin(p, *chosen)) {

@@ -142,6 +142,8 @@ struct dnssd_publisher::state {
     std::uint16_t port = 0;
     std::string fingerprint;
     bool said_waiting = false;
+    // Expires with the state: a posted reconnect must not outlive it.
+    std::shared_ptr<int> alive = std::make_shared<int>(0);
 
     explicit state(asio::io_context& io, const logger& l) : log(l) {
         poll.userdata = &io;
@@ -156,6 +158,19 @@ struct dnssd_publisher::state {
     ~state() {
         // Frees the entry group too (and with it the published service).
         if (client != nullptr) avahi_client_free(client);
+    }
+
+    // A fresh client after the daemon was lost; the old one is freed with its entry group.
+    void reconnect() {
+        if (client != nullptr) avahi_client_free(client);
+        client = nullptr;
+        group = nullptr;
+        int error = 0;
+        client = avahi_client_new(&poll, AVAHI_CLIENT_NO_FAIL, on_client, this, &error);
+        if (client == nullptr) {
+            log.info(std::string("dns-sd: cannot reach avahi-daemon again (") + avahi_strerror(error) +
+                     "); UDP discovery still answers");
+        }
     }
 
     void next_name() {
@@ -226,10 +241,24 @@ struct dnssd_publisher::state {
                 }
                 s.said_waiting = true;
                 break;
-            case AVAHI_CLIENT_FAILURE:
-                s.log.info(std::string("dns-sd: lost avahi-daemon: ") + avahi_strerror(avahi_client_errno(c)) +
-                           "; UDP discovery still answers");
+            case AVAHI_CLIENT_FAILURE: {
+                const int err = avahi_client_errno(c);
+                if (err != AVAHI_ERR_DISCONNECTED) {
+                    s.log.info(std::string("dns-sd: lost avahi-daemon: ") + avahi_strerror(err) +
+                               "; UDP discovery still answers");
+                    break;
+                }
+                // The daemon went away (a restart, an upgrade): a new client waits for it and
+                // publishes again. Not from inside the old client's own callback.
+                s.log.info("dns-sd: avahi-daemon went away; publishing again when it is back (UDP discovery still answers)");
+                s.said_waiting = true;
+                std::weak_ptr<int> alive = s.alive;
+                state* self_state = &s;
+                asio::post(*static_cast<asio::io_context*>(s.poll.userdata), [alive, self_state] {
+                    if (!alive.expired()) self_state->reconnect();
+                });
                 break;
+            }
         }
     }
 };

@@ -72,7 +72,8 @@ wait_until 10 "chatd said avahi-daemon is missing" grep -q "dns-sd: avahi-daemon
 grep -q 'discovery: answering on UDP port 7667' "$WORK/office.log" || fail "UDP discovery is not answering meanwhile"
 
 avahi-daemon --no-drop-root --no-chroot --no-rlimits --no-proc-title > "$WORK/avahi.log" 2>&1 &
-started $!
+avahi_pid=$!
+started $avahi_pid
 wait_until 15 "chatd published once the daemon started" grep -q 'dns-sd: published "office" as _chatd._tcp' "$WORK/office.log"
 port=$(grep -m1 '^listening on ' "$WORK/office.log" | sed 's/.*://')
 
@@ -89,6 +90,17 @@ wait_until 15 "avahi-browse lists office #2" browse ';office\\032\\0352;_chatd._
 # Both still answer UDP discovery.
 "$CHAT" --list > "$WORK/list.out" 2>&1
 [ "$(grep -c '^office' "$WORK/list.out")" = 2 ] || fail "chat --list does not show both servers: $(cat "$WORK/list.out")"
+
+# The daemon restarts (an upgrade): chatd says so and publishes again once it is back.
+kill "$avahi_pid"
+wait "$avahi_pid" 2>/dev/null
+wait_until 10 "chatd noticed the daemon went away" grep -q 'dns-sd: avahi-daemon went away; publishing again when it is back' "$WORK/office.log"
+rm -f /run/avahi-daemon/pid
+avahi-daemon --no-drop-root --no-chroot --no-rlimits --no-proc-title > "$WORK/avahi2.log" 2>&1 &
+started $!
+published_twice() { [ "$(grep -c 'dns-sd: published "office" as _chatd._tcp' "$WORK/office.log")" -ge 2 ]; }
+wait_until 15 "chatd published again after the daemon came back" published_twice
+wait_until 15 "avahi-browse lists office again" browse "^=;[^;]*;IPv4;office;_chatd._tcp;local;[^;]*;10.79.0.1;$port;"
 echo ok
 INNER
 WORK="$WORK" CHATD="$CHATD" CHAT="$CHAT" ip netns exec "$NS" unshare -m --propagation private \
@@ -96,4 +108,4 @@ WORK="$WORK" CHATD="$CHATD" CHAT="$CHAT" ip netns exec "$NS" unshare -m --propag
 status=$?
 [ $status = 0 ] || { cat "$WORK/inner.out"; fail "inside the namespace: status $status"; }
 grep -qx ok "$WORK/inner.out" || fail "the namespace part did not finish: $(cat "$WORK/inner.out")"
-echo "ok: published after the daemon started, listed by avahi-browse, renamed on a collision"
+echo "ok: published after the daemon started, listed by avahi-browse, renamed on a collision, published again after a daemon restart"

@@ -125,6 +125,17 @@ press erin Down
 press erin Enter
 expect_screen erin "you joined #lobby" 10
 expect_screen bob "erin joined" 10
+# Ctrl-C in the pick list is an interruption (130), q a choice not to connect (1).
+open_ns_client b fred --nick fred
+expect_screen fred "2 chat servers answered on this network" 10
+press fred C-c
+wait_until 10 "chat left the pick list on Ctrl-C" test -s "$WORK/fred.status"
+[ "$(cat "$WORK/fred.status")" = 130 ] || fail "Ctrl-C in the pick list exited $(cat "$WORK/fred.status"), not 130"
+open_ns_client b gina --nick gina
+expect_screen gina "2 chat servers answered on this network" 10
+press gina q
+wait_until 10 "chat left the pick list on q" test -s "$WORK/gina.status"
+[ "$(cat "$WORK/gina.status")" = 1 ] || fail "q in the pick list exited $(cat "$WORK/gina.status"), not 1"
 
 # --- an announced key that disagrees with the user's pin is said, and not connected to.
 known="$XDG_DATA_HOME/chat/known_servers"
