@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "fingerprint.hpp"
+
 namespace chat::client {
 
 namespace {
@@ -26,16 +28,6 @@ bool parse_seconds(const std::string& s, std::chrono::milliseconds& out) {
     } catch (...) {
         return false;
     }
-}
-
-bool fingerprint_shape(std::string_view s) {
-    constexpr std::string_view prefix = "SHA256:";
-    if (s.size() != prefix.size() + 43 || s.substr(0, prefix.size()) != prefix) return false;
-    for (const char c : s.substr(prefix.size())) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-        if (!ok) return false;
-    }
-    return true;
 }
 
 // Splits "host", "host:port", "[v6]" or "[v6]:port". A bare IPv6 address (two colons or more)
@@ -115,7 +107,7 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
             o.trust_first_use = true;
         } else if (a == "--trust") {
             if (!value(v)) return std::nullopt;
-            if (!fingerprint_shape(v)) {
+            if (!chat::is_fingerprint(v)) {
                 error = "--trust takes a key fingerprint, SHA256: and 43 characters (as chatd --fingerprint prints it): " + v;
                 return std::nullopt;
             }

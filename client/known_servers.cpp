@@ -8,21 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fingerprint.hpp"
+
 namespace chat::client {
 
 namespace {
 
 constexpr std::size_t max_file = 1024 * 1024;
-
-bool fingerprint_shape(std::string_view s) {
-    constexpr std::string_view prefix = "SHA256:";
-    if (s.size() != prefix.size() + 43 || s.substr(0, prefix.size()) != prefix) return false;
-    for (const char c : s.substr(prefix.size())) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-        if (!ok) return false;
-    }
-    return true;
-}
 
 // A host is printable ASCII without spaces; the port 1-65535 after the last ':'.
 bool where_shape(std::string_view s) {
@@ -85,7 +77,7 @@ known_servers parse_known_servers(std::string_view text) {
         }
         const std::string_view where = line.substr(0, sp);
         const std::string_view fp = trim(line.substr(sp));
-        if (!where_shape(where) || !fingerprint_shape(fp)) {
+        if (!where_shape(where) || !chat::is_fingerprint(fp)) {
             out.bad_lines.push_back(number);
             continue;
         }

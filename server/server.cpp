@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "context.hpp"
+#include "fingerprint.hpp"
 #include "identity.hpp"
 #include "refusal.hpp"
 #include "store_sqlite.hpp"
@@ -115,7 +116,7 @@ void server::load_tls() {
             if (start == std::string::npos || line[start] == '#') continue;
             const auto end = line.find_first_of(" \t\r", start);
             const std::string key = line.substr(start, end == std::string::npos ? std::string::npos : end - start);
-            if (!tls::is_fingerprint(key)) {
+            if (!chat::is_fingerprint(key)) {
                 log_.info("--allow-keys " + opts_.allow_keys_file + " line " + std::to_string(number) +
                           " is not a SHA256:... key; ignored");
                 continue;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "fingerprint.hpp"
 #include "support/chatd_process.hpp"
 #include "support/loopback_listener.hpp"
 #include "support/test_client.hpp"
@@ -201,7 +202,7 @@ TEST_CASE("tls: the server key is made once (0600), survives restarts, and --fin
         tls_client c(srv.tls_port());
         REQUIRE(c.handshaken());
         first = c.server_key();
-        CHECK(chat::tls::is_fingerprint(first));
+        CHECK(chat::is_fingerprint(first));
         srv.wait_for_log("(server key " + first + ")");
     }
     struct stat st{};

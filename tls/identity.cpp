@@ -174,16 +174,6 @@ std::string fingerprint(X509* cert) {
     return key == nullptr ? std::string() : fingerprint(key);
 }
 
-bool is_fingerprint(std::string_view s) {
-    constexpr std::string_view prefix = "SHA256:";
-    if (s.size() != prefix.size() + 43 || s.substr(0, prefix.size()) != prefix) return false;
-    for (const char c : s.substr(prefix.size())) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 identity_result load_identity(const std::string& path, const std::string& common_name, bool create) {
     struct stat st{};
     if (::stat(path.c_str(), &st) != 0) {

@@ -38,9 +38,6 @@ identity_result make_identity(const std::string& common_name);
 std::string fingerprint(X509* cert);
 std::string fingerprint(EVP_PKEY* key);
 
-// Whether `s` has the shape of a fingerprint: "SHA256:" then 43 base64 characters.
-bool is_fingerprint(std::string_view s);
-
 // Makes every directory of `dir` that is missing, mode 0700. Returns an error sentence or "".
 std::string make_dirs(const std::string& dir);
 
