@@ -24,7 +24,7 @@
 #include "model.hpp"
 #include "notify.hpp"
 #include "chat_options.hpp"
-#include "plain.hpp"
+#include "line_mode.hpp"
 #include "protocol.hpp"
 #include "signals.hpp"
 #include "terminal.hpp"

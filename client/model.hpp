@@ -1,5 +1,5 @@
 // Everything the client knows and shows, as plain data: windows with their lines, the connection
-// state, the nick, and lines waiting to be sent. update.cpp changes it; view.cpp and plain.cpp show it.
+// state, the nick, and lines waiting to be sent. update.cpp changes it; view.cpp and line_mode.cpp show it.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "plain.hpp"
+#include "line_mode.hpp"
 
 #include <poll.h>
 #include <unistd.h>
