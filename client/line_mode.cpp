@@ -56,17 +56,23 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
         print_pending_output(m);
         // After EOF, lines still waiting are sent at the paced rate while online; offline they get
         // a little time for the connection to come back.
-        if (!stdin_open && m.state == conn_state::online) {
+        // Lines sent wait for their answers too (a connection that dies first sends them again), as
+        // long as answers keep coming.
+        if (!stdin_open && m.state == conn_state::online &&
+            (!m.pending.empty() || model_now(m) - m.in_flight_at < 10000)) {
             eof_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         }
-        if (!stdin_open && !m.pending.empty() && std::chrono::steady_clock::now() >= eof_deadline) {
-            m.refused += m.pending.size();
-            m.refusals.push_back(std::to_string(m.pending.size()) + " lines not sent: not connected");
+        if (!stdin_open && (!m.pending.empty() || !all_answered(m)) && std::chrono::steady_clock::now() >= eof_deadline) {
+            if (!m.pending.empty()) {
+                m.refused += m.pending.size();
+                m.refusals.push_back(std::to_string(m.pending.size()) + " lines not sent: not connected");
+            }
+            give_up_unanswered(m);
             quit_frame = quit_without_typing(m);
             break;
         }
-        if (!stdin_open && m.pending.empty()) {
-            // EOF: everything read has been handed to the connection, in order; leave politely.
+        if (!stdin_open && m.pending.empty() && all_answered(m)) {
+            // EOF: everything read was sent, in order, and answered; leave politely.
             quit_frame = quit_without_typing(m);
             break;
         }

@@ -85,6 +85,19 @@ struct pending_line {
     std::string text;
 };
 
+// A say or pm handed to the connection and not answered yet (its echo or an error answers it).
+struct sent_line {
+    pending_line line;
+    std::string nick;  // ours when it was sent: the `from` of its echo
+};
+
+// After a reconnect, a rejoined room whose replay (`joined.history` messages) is awaited.
+struct replay_wait {
+    std::string room;
+    std::int64_t left = -1;  // history messages still to come; -1: `joined` not seen yet
+    bool complete = true;    // false: the replay may be cut (it holds `limits.history` messages)
+};
+
 // A multi-line paste waiting for the user's answer: Enter sends it, Esc puts it back in the input line.
 struct paste_offer {
     bool active = false;
@@ -141,6 +154,18 @@ struct model {
     std::size_t in_flight = 0;
     std::int64_t in_flight_at = 0;  // when the last was sent or answered (a missed answer times out)
     std::int64_t (*clock)() = nullptr;
+    // Delivery (update_delivery.cpp). Every say/pm sent stays in `unanswered` until answered, so a
+    // connection that dies first loses nothing: after the reconnect its lines are `unsettled` until
+    // the rejoined rooms' replays (`replays`) show which arrived; the rest go back to the front of
+    // `pending`, and where nothing can tell, the line says it may not have arrived. Nothing new is
+    // sent while lines are unsettled. Past `max_unanswered_bytes` the in-flight window closes.
+    std::deque<sent_line> unanswered;
+    std::size_t unanswered_bytes = 0;
+    std::size_t max_unanswered_bytes = 1024 * 1024;
+    std::deque<sent_line> unsettled;
+    std::vector<replay_wait> replays;
+    std::int64_t settle_by = 0;   // model clock: replays not finished by then tell nothing
+    std::size_t uncertain = 0;    // lines that may not have arrived (line mode's exit status too)
 
     input_line input;
     search_state isearch;         // Ctrl-R: the incremental search in progress

@@ -42,14 +42,11 @@ std::size_t max_in_flight(const model& m) {
 }
 
 bool window_open(model& m) {
+    // After a reconnect nothing new goes out before the old connection's unanswered lines are settled.
+    if (settling(m) || m.unanswered_bytes > m.max_unanswered_bytes) return false;
     // An answer that never came (it should not happen) must not stop the client for good.
     if (m.in_flight > 0 && model_now(m) - m.in_flight_at > 3000) m.in_flight = 0;
     return m.in_flight < max_in_flight(m);
-}
-
-void note_sent(model& m) {
-    ++m.in_flight;
-    m.in_flight_at = model_now(m);
 }
 
 void note_answered(model& m) {
@@ -58,7 +55,7 @@ void note_answered(model& m) {
 }
 
 int tick_interval(const model& m) {
-    if (m.state == conn_state::online && !m.pending.empty()) return 100;
+    if (m.state == conn_state::online && (!m.pending.empty() || settling(m))) return 100;
     if (m.state == conn_state::waiting) return 1000;
     return -1;
 }
@@ -150,7 +147,7 @@ void flush_pending(model& m, effects& fx) {
             });
         }
         fx.frames.push_back(outgoing::message(p.window, p.query, p.text, p.action));
-        note_sent(m);
+        note_sent(m, p);
         if (p.query) {
             m.sent_pms.push_back(p);
             if (m.sent_pms.size() > 16) m.sent_pms.pop_front();
@@ -159,6 +156,7 @@ void flush_pending(model& m, effects& fx) {
 }
 
 void on_tick(model& m, effects& fx) {
+    if (m.state == conn_state::online) settle_tick(m, fx);
     if (m.state != conn_state::online || m.pending.empty()) return;
     flush_pending(m, fx);
 }

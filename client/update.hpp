@@ -79,8 +79,29 @@ bool waits_for_join(const model& m, std::string_view target, bool query);
 bool take_token(model& m);
 // The say/pm window: room for one more unanswered line (see model::in_flight); a line sent; an answer.
 bool window_open(model& m);
-void note_sent(model& m);
+void note_sent(model& m, const pending_line& p);
 void note_answered(model& m);
 std::int64_t model_now(const model& m);
+
+// Delivery of sent lines (update_delivery.cpp; see model::unanswered). Our echo (`message`/`pm`
+// from us, not history) or a refusal (`error` about say/pm) answers the line it is about.
+void note_echo(model& m, const chat::frame& f);
+void note_refused(model& m, const chat::json& body);
+// A reconnect's welcome: what the old connection left unanswered waits for the replays of the rooms
+// rejoined (on the same server instance) before anything new is sent.
+void begin_settling(model& m, bool same_server);
+// During settling: a rejoined room's `joined` (its `history` count), and each replayed message
+// (called before it is shown). Settling ends when every awaited replay is complete.
+void settle_joined(model& m, const std::string& room, std::int64_t replayed, effects& fx);
+void settle_replayed(model& m, const chat::json& body, effects& fx);
+// A refused rejoin: its room's replay will not come.
+void settle_refused(model& m, const std::string& room, effects& fx);
+// Replays that did not come in time tell nothing: settling ends with what is known (on_tick).
+void settle_tick(model& m, effects& fx);
+bool settling(const model& m);
+// Every line sent was answered (or settled): nothing is in doubt.
+bool all_answered(const model& m);
+// Lines sent and never answered, at the end (line mode gives up): each may not have arrived.
+void give_up_unanswered(model& m);
 
 }  // namespace chat::client

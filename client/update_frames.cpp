@@ -87,6 +87,8 @@ void on_joined(model& m, const json& body, effects& fx) {
         add_line(m, w, make_line(kind::info, "type /help for commands; Alt-1..9 or Ctrl-N/Ctrl-P switch windows"));
     }
     m.ever_joined = true;
+    // After a reconnect, the replay that follows tells which unanswered lines arrived.
+    if (settling(m)) settle_joined(m, room, int_of(body, "history"), fx);
     // Lines typed while the join was on its way go now.
     if (was_joining && m.state == conn_state::online) flush_pending(m, fx);
 }
@@ -332,6 +334,8 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "message" || f.type == "pm") {
         // Our own say or pm coming back (not a stored one): one answer, room for the next line.
         const bool answer = !bool_of(b, "history") && same_nick(text_of(b, "from"), m.nick);
+        if (answer) note_echo(m, f);
+        else if (f.type == "message" && settling(m) && bool_of(b, "history")) settle_replayed(m, b, fx);
         if (f.type == "message") on_message(m, b);
         else on_pm(m, b);
         if (answer) {
@@ -356,7 +360,9 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "error") {
         const std::string about = text_of(b, "about");
         on_error(m, b, fx);
+        if (about == "join" && settling(m)) settle_refused(m, text_of(b, "room"), fx);
         if (about == "say" || about == "pm") {
+            note_refused(m, b);
             note_answered(m);
             if (m.state == conn_state::online && !m.pending.empty()) flush_pending(m, fx);
         }

@@ -45,7 +45,7 @@ bool send_or_keep(model& m, effects& fx, const std::string& target, bool query, 
         take_token(m)) {
         if (query) note_pm(m, target, text, action);
         fx.frames.push_back(outgoing::message(target, query, text, action));
-        note_sent(m);
+        note_sent(m, {0, target, query, action, text});
         return true;
     }
     // Offline, older lines still wait, or typed faster than the server accepts (a paste): keep it

@@ -40,6 +40,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
         if (auto v = int_of(*lim, "burst"); v > 0) m.lim.burst = static_cast<double>(v);
         if (auto v = int_of(*lim, "rate"); v >= 0) m.lim.rate = static_cast<double>(v);
         if (auto v = int_of(*lim, "max_lines"); v > 0) m.lim.max_lines = static_cast<std::size_t>(v);
+        if (auto v = int_of(*lim, "history"); v >= 0) m.lim.history = static_cast<std::size_t>(v);
     }
     // A server without feature multiline takes one line per message: a paste goes out line by line.
     const auto features = list_of(body, "features");
@@ -76,6 +77,8 @@ void on_welcome(model& m, const json& body, effects& fx) {
         ++joins;
     }
     add_line(m, current_window(m), make_line(kind::info, "reconnected to " + m.server + " as " + m.nick));
+    // Lines the old connection left unanswered wait for the replays of the rooms rejoined.
+    begin_settling(m, same_server);
     // The rejoins count against the rate limit; pending lines follow as the budget allows.
     m.tokens = std::max(1.0, m.lim.burst - 2) - static_cast<double>(joins);
     m.tokens_at = model_now(m);
