@@ -26,9 +26,15 @@ void raise_fd_limit() {
 
 void print_summary(const bench::options& opt, const chat::json& r, bool ok) {
     auto num = [&](const chat::json& j, const char* k) { return j.contains(k) ? j[k].get<double>() : 0.0; };
-    std::fprintf(stderr, "chat-bench %s %s against %s:%u%s%s\n", bench::to_string(opt.kind),
-                 bench::to_string(opt.proto), opt.host.c_str(), opt.port, opt.label.empty() ? "" : " label=",
-                 opt.label.c_str());
+    std::fprintf(stderr, "chat-bench %s %s%s against %s:%u%s%s\n", bench::to_string(opt.kind),
+                 bench::to_string(opt.proto), opt.tls ? " over TLS" : "", opt.host.c_str(), opt.port,
+                 opt.label.empty() ? "" : " label=", opt.label.c_str());
+    if (r.contains("tls") && r["tls"].contains("version")) {
+        const auto& t = r["tls"];
+        std::fprintf(stderr, "  %s %s, key exchange %s, server key %s %d bits\n", t.value("version", "?").c_str(),
+                     t.value("cipher", "?").c_str(), t.value("group", "?").c_str(), t.value("server_key", "?").c_str(),
+                     t.value("server_key_bits", 0));
+    }
     if (opt.kind == bench::workload::fanout) {
         std::fprintf(stderr, "  N=%d S=%d M=%d size=%d rate=%g window=%d\n", opt.clients, opt.senders, opt.messages,
                      opt.size, opt.rate, opt.window);
@@ -51,6 +57,15 @@ void print_summary(const bench::options& opt, const chat::json& r, bool ok) {
         std::fprintf(stderr, "  paced latency us: p50 %.0f  p99 %.0f  max %.0f\n", num(l, "p50"), num(l, "p99"),
                      num(l, "max"));
         if (r.contains("server")) std::fprintf(stderr, "  server cpu during the storm %.3f s\n", num(r["server"], "storm_cpu_s"));
+    } else if (opt.kind == bench::workload::handshake) {
+        std::fprintf(stderr, "  %.0f handshakes (at most %d at once) in %.3f s = %.0f/s; bench cpu %.3f s\n",
+                     num(r, "handshakes"), opt.connect_concurrency, num(r, "duration_s"), num(r, "handshakes_per_s"),
+                     num(r, "bench_cpu_s"));
+        if (r.contains("server")) {
+            const auto& s = r["server"];
+            std::fprintf(stderr, "  server cpu %.3f s = %.1f us/handshake = %.0f handshakes per cpu-second\n",
+                         num(s, "cpu_s"), num(s, "cpu_us_per_handshake"), num(s, "handshakes_per_cpu_s"));
+        }
     } else {
         std::fprintf(stderr, "  C=%d set up in %.2f s\n", opt.clients, num(r, "setup_s"));
         if (r.contains("server")) {
@@ -88,6 +103,7 @@ int main(int argc, char** argv) {
                          {"proto", bench::to_string(opt->proto)},
                          {"label", opt->label},
                          {"port", opt->port},
+                         {"tls", opt->tls},
                          {"clients", opt->clients}};
     if (opt->kind == bench::workload::fanout) {
         result["senders"] = opt->senders;
@@ -98,7 +114,11 @@ int main(int argc, char** argv) {
     }
 
     bool ok = false;
-    if (opt->kind == bench::workload::idle) {
+    if (!pool.error().empty()) {
+        result["error"] = pool.error();
+    } else if (opt->kind == bench::workload::handshake) {
+        ok = bench::run_handshake(*opt, pool, result);
+    } else if (opt->kind == bench::workload::idle) {
         ok = bench::run_idle(*opt, pool, result);
     } else if (opt->kind == bench::workload::storm) {
         result["rate"] = opt->rate;
@@ -118,6 +138,11 @@ int main(int argc, char** argv) {
         } else {
             result["error"] = pool.error();
         }
+    }
+    if (opt->tls) {
+        chat::json t = pool.tls_info();
+        t["on"] = true;
+        result["tls"] = t;
     }
     result["ok"] = ok;
     result["loadavg"] = load_average();

@@ -1,22 +1,40 @@
 #include "client.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 namespace bench {
 namespace {
 
 constexpr std::size_t read_chunk = 64 * 1024;
+// TLS: the most plaintext in one record; one SSL_write of at most this makes one record.
+constexpr std::size_t record_max = 16 * 1024;
+// TLS: a read stops after this much if nothing is left inside OpenSSL (the rest waits in the
+// socket, where level-triggered epoll sees it), so one busy client cannot starve the others.
+constexpr std::size_t tls_read_max = 256 * 1024;
+
+std::string openssl_error() {
+    const unsigned long e = ERR_get_error();
+    ERR_clear_error();
+    if (e == 0) return "the peer closed the connection";
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    return buf;
+}
 
 }  // namespace
 
 client::client(client&& other) noexcept
-    : fd_(other.fd_), phase_(other.phase_), write_armed_(other.write_armed_), in_(std::move(other.in_)),
+    : fd_(other.fd_), ssl_(other.ssl_), record_(other.record_), phase_(other.phase_), write_armed_(other.write_armed_), in_(std::move(other.in_)),
       in_used_(other.in_used_), out_(std::move(other.out_)), out_sent_(other.out_sent_) {
     other.fd_ = -1;
+    other.ssl_ = nullptr;
 }
 
 client::~client() { close(); }
@@ -46,7 +64,45 @@ int client::finish_connect() {
     return err;
 }
 
+bool client::start_tls(SSL_CTX* ctx, std::size_t record) {
+    record_ = std::min(record, record_max);
+    ssl_ = SSL_new(ctx);
+    if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return false;
+    SSL_set_connect_state(ssl_);
+    phase_ = phase::handshaking;
+    return true;
+}
+
+client::handshake client::handshake_step(std::string& why) {
+    ERR_clear_error();
+    const int r = SSL_do_handshake(ssl_);
+    if (r == 1) return handshake::done;
+    const int err = SSL_get_error(ssl_, r);
+    if (err == SSL_ERROR_WANT_READ) return handshake::want_read;
+    if (err == SSL_ERROR_WANT_WRITE) return handshake::want_write;
+    why = "TLS handshake: " + openssl_error();
+    return handshake::failed;
+}
+
 client::io client::read_some() {
+    if (ssl_ != nullptr) {
+        std::size_t total = 0;
+        for (;;) {
+            if (in_.size() < in_used_ + record_max) in_.resize(in_used_ + read_chunk);
+            ERR_clear_error();
+            std::size_t got = 0;
+            if (SSL_read_ex(ssl_, in_.data() + in_used_, in_.size() - in_used_, &got) == 1) {
+                in_used_ += got;
+                total += got;
+                if (total >= tls_read_max && SSL_pending(ssl_) == 0) return io::ok;
+                continue;
+            }
+            const int err = SSL_get_error(ssl_, 0);
+            if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return total > 0 ? io::ok : io::would_block;
+            ERR_clear_error();
+            return total > 0 ? io::ok : io::closed;  // the end is met again on the next read
+        }
+    }
     if (in_.size() < in_used_ + read_chunk) in_.resize(in_used_ + read_chunk);
     const ssize_t n = ::read(fd_, in_.data() + in_used_, in_.size() - in_used_);
     if (n > 0) {
@@ -58,6 +114,26 @@ client::io client::read_some() {
 }
 
 client::io client::flush() {
+    if (ssl_ != nullptr) {
+        // One record per call. A call OpenSSL could not finish is retried with at least as many
+        // bytes from the same offset (the buffer may have moved and grown: the modes allow both).
+        while (out_sent_ < out_.size()) {
+            ERR_clear_error();
+            std::size_t n = 0;
+            const std::size_t len = std::min(out_.size() - out_sent_, record_);
+            if (SSL_write_ex(ssl_, out_.data() + out_sent_, len, &n) == 1) {
+                out_sent_ += n;
+                continue;
+            }
+            const int err = SSL_get_error(ssl_, 0);
+            if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) return io::would_block;
+            ERR_clear_error();
+            return io::closed;
+        }
+        out_.clear();
+        out_sent_ = 0;
+        return io::ok;
+    }
     while (out_sent_ < out_.size()) {
         const ssize_t n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
         if (n > 0) {
@@ -74,6 +150,13 @@ client::io client::flush() {
 }
 
 void client::close() {
+    if (ssl_ != nullptr) {
+        // close_notify, offered once without waiting, so the server sees an orderly end.
+        if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
+        ERR_clear_error();
+        SSL_free(ssl_);
+        ssl_ = nullptr;
+    }
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     phase_ = phase::closed;

@@ -1,7 +1,8 @@
-// One benchmark client: a non-blocking TCP socket to the server, its read and write buffers, and how
-// far it is through connect, register and join.
+// One benchmark client: a non-blocking TCP socket to the server (with --tls, an OpenSSL session on
+// it), its read and write buffers, and how far it is through connect, handshake, register and join.
 #pragma once
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <cstddef>
@@ -14,7 +15,8 @@ namespace bench {
 
 class client {
 public:
-    enum class phase { idle, connecting, registering, joining, ready, closed };
+    enum class phase { idle, connecting, handshaking, registering, joining, ready, closed };
+    enum class handshake { done, want_read, want_write, failed };
     enum class io { ok, would_block, closed };
 
     client() = default;
@@ -30,7 +32,15 @@ public:
     // (and the socket is closed).
     int finish_connect();
 
-    // One read() of up to the buffer's free space into the input buffer.
+    // TLS: makes the session (phase handshaking); false if OpenSSL cannot.
+    // At most `record` bytes of plaintext go into one TLS record.
+    bool start_tls(SSL_CTX* ctx, std::size_t record);
+    // One non-blocking step of the client handshake; `why` is filled on failure.
+    handshake handshake_step(std::string& why);
+    SSL* ssl() const { return ssl_; }
+
+    // One read() of up to the buffer's free space into the input buffer. With TLS, records are
+    // decrypted until the socket has no more (none is left inside OpenSSL, where epoll cannot see it).
     io read_some();
     // Calls f(line) for each complete line (line endings stripped), then drops them.
     template <typename F>
@@ -52,6 +62,8 @@ public:
 
 private:
     int fd_ = -1;
+    SSL* ssl_ = nullptr;
+    std::size_t record_ = 0;     // TLS: plaintext bytes per record written
     phase phase_ = phase::idle;
     bool write_armed_ = false;   // EPOLLOUT is in the epoll interest set
     std::string in_;

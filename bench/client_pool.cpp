@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -37,10 +40,24 @@ client_pool::client_pool(const options& opt, const protocol_adapter& proto, std:
         addr_len_ = sizeof(sockaddr_in6);
     }
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (opt.tls) {
+        // Like a bot with plain TLS: TLS 1.3, no client certificate, and the server's certificate
+        // accepted whatever it is (all three servers present a self-signed one; a benchmark pins nothing).
+        tls_ = SSL_CTX_new(TLS_client_method());
+        if (tls_ != nullptr) {
+            SSL_CTX_set_min_proto_version(tls_, TLS1_3_VERSION);
+            SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
+            SSL_CTX_set_session_cache_mode(tls_, SSL_SESS_CACHE_OFF);
+            SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        } else {
+            error_ = "cannot make an OpenSSL client context";
+        }
+    }
 }
 
 client_pool::~client_pool() {
     clients_.clear();
+    if (tls_ != nullptr) SSL_CTX_free(tls_);
     if (epfd_ >= 0) ::close(epfd_);
 }
 
@@ -73,6 +90,47 @@ void client_pool::lose(int index, std::string_view why) {
     ++lost_;
     if (was_setting_up) --in_setup_;
     if (error_.empty()) error_ = "client " + std::to_string(index) + ": " + std::string(why);
+}
+
+void client_pool::step_handshake(int index) {
+    client& c = at(index);
+    std::string why;
+    switch (c.handshake_step(why)) {
+    case client::handshake::want_read:
+        if (c.write_armed()) set_interest(index, false);
+        return;
+    case client::handshake::want_write:
+        if (!c.write_armed()) set_interest(index, true);
+        return;
+    case client::handshake::failed:
+        lose(index, why);
+        return;
+    case client::handshake::done:
+        break;
+    }
+    if (tls_info_.empty()) note_tls(c.ssl());
+    if (handshake_only_) {
+        c.close();
+        --in_setup_;
+        ++ready_;
+        return;
+    }
+    c.set_state(client::phase::registering);
+    c.queue(proto_.hello(nick_prefix_ + std::to_string(index)));
+    send(index);
+}
+
+void client_pool::note_tls(SSL* ssl) {
+    tls_info_["version"] = SSL_get_version(ssl);
+    tls_info_["cipher"] = SSL_get_cipher_name(ssl);
+    const char* group = SSL_group_to_name(ssl, static_cast<int>(SSL_get_negotiated_group(ssl)));
+    tls_info_["group"] = group != nullptr ? group : "?";
+    if (X509* cert = SSL_get0_peer_certificate(ssl)) {
+        const EVP_PKEY* key = X509_get0_pubkey(cert);
+        const char* type = key != nullptr ? EVP_PKEY_get0_type_name(key) : nullptr;
+        tls_info_["server_key"] = type != nullptr ? type : "?";
+        tls_info_["server_key_bits"] = key != nullptr ? EVP_PKEY_get_bits(key) : 0;
+    }
 }
 
 void client_pool::start_next() {

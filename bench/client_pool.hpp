@@ -1,5 +1,5 @@
 // The benchmark's clients and the one epoll instance that drives them all, with the set-up phase
-// (connect, register, join the room) that every workload shares.
+// (connect, TLS handshake with --tls, register, join the room) that every workload shares.
 #pragma once
 
 #include <sys/epoll.h>
@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <protocol.hpp>
 
 #include "client.hpp"
 #include "options.hpp"
@@ -33,6 +35,11 @@ public:
     void grow(int count);
     void start_pending();
     int ready() const { return ready_; }
+    // Handshake workload: a client counts as ready once its TLS handshake is done, and is then
+    // closed at once; it neither registers nor joins. Set before set_up().
+    void set_handshake_only(bool on) { handshake_only_ = on; }
+    // The first completed handshake: protocol version, cipher, key exchange group, server key type.
+    const chat::json& tls_info() const { return tls_info_; }
     // Reads until no byte arrived for `settle` seconds (at most 10 s), so set-up traffic (join
     // notices, names lists) is over before anything is measured.
     void settle();
@@ -66,6 +73,9 @@ private:
     void retry_connect(int index, int err);
     void set_interest(int index, bool want_write);
     void lose(int index, std::string_view why);
+    // Steps the TLS handshake of `index`; when it is done, registers (or, handshake only, closes).
+    void step_handshake(int index);
+    void note_tls(SSL* ssl);
     // Set-up transitions driven by a line; true if the line was a bench message for the workload.
     bool on_line(int index, std::string_view line, std::string_view& text);
 
@@ -76,6 +86,9 @@ private:
     sockaddr_storage addr_{};
     socklen_t addr_len_ = 0;
     int epfd_ = -1;
+    SSL_CTX* tls_ = nullptr;     // --tls: the client context every connection shares
+    bool handshake_only_ = false;
+    chat::json tls_info_ = chat::json::object();
     std::vector<client> clients_;
     std::vector<epoll_event> events_;
     std::string reply_;
@@ -105,9 +118,21 @@ int client_pool::poll_once(std::int64_t timeout_ns, H& h) {
                 retry_connect(index, err);
                 continue;
             }
+            if (tls_ != nullptr) {
+                if (!c.start_tls(tls_, static_cast<std::size_t>(opt_.tls_record))) {
+                    lose(index, "cannot make a TLS session");
+                    continue;
+                }
+                step_handshake(index);
+                continue;
+            }
             c.set_state(client::phase::registering);
             c.queue(proto_.hello(nick_prefix_ + std::to_string(index)));
             send(index);
+            continue;
+        }
+        if (c.state() == client::phase::handshaking) {
+            step_handshake(index);
             continue;
         }
         if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {

@@ -12,7 +12,13 @@ TITLES = {
     "m3w": "3w one-to-one N=2 S=1 M=20000 window 64",
     "m4": "4 fanout N=100 S=10 M=500 at 100 msg/s/sender",
     "m5": "5 idle C=2000",
+    "t1": "T1 TLS fanout N=100 S=10 M=1000 flat out",
+    "t2": "T2 TLS fanout N=500 S=5 M=200 flat out",
+    "t3w": "T3w TLS one-to-one N=2 S=1 M=20000 window 64",
+    "t5": "T5 TLS idle C=1000",
+    "th": "TH TLS handshakes, 2000 (8 at once)",
 }
+IDLE = ("m5", "t5")
 SERVERS = ["chatd", "ngircd", "inspircd"]
 
 
@@ -42,7 +48,7 @@ def main():
             return "-"
         med = statistics.median(vals)
         text = fmt(med)
-        if len(vals) > 1 and path in ("deliveries_per_s",):
+        if len(vals) > 1 and path in ("deliveries_per_s", "handshakes_per_s"):
             text += f" ({fmt(min(vals))}..{fmt(max(vals))})"
         return text
 
@@ -53,6 +59,13 @@ def main():
         bad = sum(1 for r in rs if not r.get("ok"))
         lost = sum(int(r.get("losses", 0)) for r in rs)
         return f"{lost} ({len(rs) - bad}/{len(rs)} ok)"
+
+    def tls_kind(id_, srv):
+        for r in runs.get((id_, srv), []):
+            t = r.get("tls")
+            if isinstance(t, dict) and "server_key" in t:
+                return f"{t['server_key']} {t.get('server_key_bits', '?')}, {t.get('group', '?')}"
+        return "-"
 
     k = lambda v: f"{v / 1000:.0f}k"
     us = lambda v: f"{v:,.0f}"
@@ -75,14 +88,22 @@ def main():
     for id_, title in TITLES.items():
         if not any((id_, s) in runs for s in SERVERS):
             continue
-        if id_ == "m5":
+        if id_ in IDLE:
             metrics = [("RSS bytes/connection", "server.rss_per_connection_bytes", by),
                        ("set-up s (not a target)", "setup_s", lambda v: f"{v:.1f}")]
+        elif id_ == "th":
+            metrics = [("server CPU us/handshake", "server.cpu_us_per_handshake", lambda v: f"{v:.0f}"),
+                       ("handshakes per server CPU-second (one core)", "server.handshakes_per_cpu_s", by),
+                       ("handshakes/s wall (median, min..max)", "handshakes_per_s", by),
+                       ("server key, key exchange", None, None)]
         else:
             metrics = rows
         for name, path, fmt in metrics:
+            if path is None:
+                print(f"| {title} | {name} | " + " | ".join(tls_kind(id_, s) for s in SERVERS) + " |")
+                continue
             print(f"| {title} | {name} | " + " | ".join(cell(id_, s, path, fmt) for s in SERVERS) + " |")
-        if id_ != "m5":
+        if id_ not in IDLE and id_ != "th":
             print(f"| {title} | losses (runs ok) | " + " | ".join(losses(id_, s) for s in SERVERS) + " |")
         else:
             print(f"| {title} | runs ok | " + " | ".join(losses(id_, s).split(" ", 1)[-1] for s in SERVERS) + " |")

@@ -14,8 +14,11 @@ const char* usage =
     "  --proto chatd|irc        protocol of the server (default chatd)\n"
     "  --host ADDR              loopback address of the server (default 127.0.0.1)\n"
     "  --port N                 server port (default 7667)\n"
-    "  --workload fanout|idle|storm (default fanout)\n"
-    "  --clients N              clients in the room (fanout N, idle C, storm: paced clients; default 100)\n"
+    "  --tls                    speak TLS 1.3 (any server certificate is accepted; no client certificate)\n"
+    "  --tls-record BYTES       most plaintext per TLS record a client writes, 64..16384 (default 2048)\n"
+    "  --workload fanout|idle|storm|handshake (default fanout)\n"
+    "  --clients N              clients in the room (fanout N, idle C, storm: paced clients;\n"
+    "                           handshake: connections, each closed once its TLS handshake is done; default 100)\n"
     "  --storm C                storm: clients that connect and join while the paced ones talk (default 2000)\n"
     "  --senders S              clients that send (default 10)\n"
     "  --messages M             messages per sender (default 1000)\n"
@@ -55,6 +58,7 @@ const char* to_string(workload w) {
     case workload::fanout: return "fanout";
     case workload::idle: return "idle";
     case workload::storm: return "storm";
+    case workload::handshake: return "handshake";
     }
     return "?";
 }
@@ -68,6 +72,10 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
             std::fputs(usage, stdout);
             exit_code = 0;
             return std::nullopt;
+        }
+        if (arg == "--tls") {
+            o.tls = true;
+            continue;
         }
         if (i + 1 >= argc) {
             std::fprintf(stderr, "chat-bench: %s needs a value (or is unknown); see --help\n", argv[i]);
@@ -88,7 +96,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
             if (std::string_view(val) == "fanout") o.kind = workload::fanout;
             else if (std::string_view(val) == "idle") o.kind = workload::idle;
             else if (std::string_view(val) == "storm") o.kind = workload::storm;
-            else return std::fprintf(stderr, "chat-bench: --workload is fanout, idle or storm\n"), std::nullopt;
+            else if (std::string_view(val) == "handshake") o.kind = workload::handshake;
+            else return std::fprintf(stderr, "chat-bench: --workload is fanout, idle, storm or handshake\n"), std::nullopt;
         } else if (arg == "--host") {
             o.host = val;
         } else if (arg == "--room") {
@@ -98,6 +107,9 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
         } else if (arg == "--port") {
             if (!number(1, 65535)) return std::nullopt;
             o.port = static_cast<std::uint16_t>(num);
+        } else if (arg == "--tls-record") {
+            if (!number(64, 16384)) return std::nullopt;
+            o.tls_record = static_cast<int>(num);
         } else if (arg == "--clients") {
             if (!number(1, 100000)) return std::nullopt;
             o.clients = static_cast<int>(num);
@@ -149,6 +161,10 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     }
     if (o.kind == workload::storm && (o.clients < 2 || o.rate <= 0)) {
         std::fprintf(stderr, "chat-bench: storm needs 2 <= clients (the paced ones) and --rate > 0\n");
+        return std::nullopt;
+    }
+    if (o.kind == workload::handshake && !o.tls) {
+        std::fprintf(stderr, "chat-bench: the handshake workload needs --tls\n");
         return std::nullopt;
     }
     exit_code = 0;

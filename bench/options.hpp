@@ -10,15 +10,20 @@
 namespace bench {
 
 enum class protocol { chatd, irc };
-enum class workload { fanout, idle, storm };
+enum class workload { fanout, idle, storm, handshake };
 
 struct options {
     protocol proto = protocol::chatd;
     workload kind = workload::fanout;
     std::string host = "127.0.0.1";
     std::uint16_t port = chat::default_port;
+    bool tls = false;                 // TLS 1.3 over the connection (OpenSSL), the server's cert unchecked
+    // The most plaintext a client puts in one TLS record. 2048, not 16 KiB: ngIRCd (GnuTLS) reads a
+    // few KiB per wake-up and leaves the rest of a larger record inside GnuTLS until more bytes
+    // arrive, so a sender's last messages were never relayed (measured with 8 and 16 KiB records).
+    int tls_record = 2048;
     std::string room;                 // empty: a fresh name per run, so no old history is replayed
-    int clients = 100;                // N (fanout) or C (idle)
+    int clients = 100;                // N (fanout), C (idle) or handshakes (handshake)
     int senders = 10;                 // S
     int messages = 1000;              // M per sender
     int size = 100;                   // bytes of message text

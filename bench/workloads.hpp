@@ -13,5 +13,7 @@ bool run_fanout(const options& opt, client_pool& pool, chat::json& out);
 bool run_idle(const options& opt, client_pool& pool, chat::json& out);
 // P = --clients paced clients in the room, then --storm more connect while they talk at --rate.
 bool run_storm(const options& opt, client_pool& pool, chat::json& out);
+// --clients TLS handshakes, each connection closed once its handshake is done (needs --tls).
+bool run_handshake(const options& opt, client_pool& pool, chat::json& out);
 
 }  // namespace bench

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Smoke test of chat-bench against a real chatd: a small fan-out, idle and storm run must finish
-# with every delivery counted and no connection lost. Speed is not asserted.
+# Smoke test of chat-bench against a real chatd: a small fan-out, idle and storm run on the plaintext
+# port, and a fan-out, idle and handshake run over TLS on the main port, must finish with every
+# delivery counted and no connection lost. Speed is not asserted.
 #   bash tests/e2e/bench_smoke.sh BUILD_DIR
 set -euo pipefail
 
@@ -29,10 +30,12 @@ trap cleanup EXIT
 pid=$!
 
 port=""
+tls_port=""
 deadline=$((SECONDS + 10))
-while [ -z "$port" ]; do
+while [ -z "$port" ] || [ -z "$tls_port" ]; do
     port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\) (plaintext.*$/\1/p' "$work/chatd.out" | head -1)
-    [ -n "$port" ] && break
+    tls_port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$work/chatd.out" | head -1)
+    [ -n "$port" ] && [ -n "$tls_port" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then echo "FAIL: chatd exited at start:"; cat "$work/chatd.out"; exit 1; fi
     if [ $SECONDS -ge $deadline ]; then echo "FAIL: chatd printed no 'listening on' line in 10 s"; exit 1; fi
     sleep 0.05
@@ -79,5 +82,40 @@ check storm "$work/storm.json" lost_connections 0
 check storm "$work/storm.json" storm_clients 60
 check storm "$work/storm.json" ok true
 
-if [ $status -eq 0 ]; then echo "bench_smoke: 15 passed, 0 failed"; fi
+# The same over TLS on the main port: chat-bench's OpenSSL client against chatd's TLS listener.
+timeout 60 "$bench" --tls --port "$tls_port" --server-pid "$pid" --workload fanout --clients 20 --senders 4 --messages 200 \
+    --timeout 30 --setup-timeout 20 > "$work/tls-fanout.json" || true
+check tls-fanout "$work/tls-fanout.json" losses 0
+check tls-fanout "$work/tls-fanout.json" lost_connections 0
+check tls-fanout "$work/tls-fanout.json" deliveries_to_others 15200
+check tls-fanout "$work/tls-fanout.json" ok true
+if ! grep -q '"version":"TLSv1.3"' "$work/tls-fanout.json"; then
+    echo "FAIL: tls-fanout: the result does not say TLSv1.3 was negotiated"; status=1
+else
+    echo "ok: tls-fanout: TLSv1.3"
+fi
+
+timeout 60 "$bench" --tls --port "$tls_port" --server-pid "$pid" --workload idle --clients 50 --setup-timeout 20 \
+    > "$work/tls-idle.json" || true
+check tls-idle "$work/tls-idle.json" lost_connections 0
+check tls-idle "$work/tls-idle.json" connections 50
+check tls-idle "$work/tls-idle.json" ok true
+
+timeout 60 "$bench" --tls --port "$tls_port" --server-pid "$pid" --workload handshake --clients 100 \
+    --connect-concurrency 8 --setup-timeout 20 > "$work/tls-handshake.json" || true
+check tls-handshake "$work/tls-handshake.json" handshakes 100
+check tls-handshake "$work/tls-handshake.json" lost_connections 0
+check tls-handshake "$work/tls-handshake.json" ok true
+
+# TLS spoken to the plaintext port fails the run with a clear error instead of hanging.
+timeout 30 "$bench" --tls --port "$port" --workload handshake --clients 1 --setup-timeout 10 \
+    > "$work/tls-wrong-port.json" || true
+check tls-wrong-port "$work/tls-wrong-port.json" ok false
+if ! grep -q '"error":"client 0: TLS handshake' "$work/tls-wrong-port.json"; then
+    echo "FAIL: tls-wrong-port: no TLS handshake error in the result"; status=1
+else
+    echo "ok: tls-wrong-port: says the TLS handshake failed"
+fi
+
+if [ $status -eq 0 ]; then echo "bench_smoke: 28 passed, 0 failed"; fi
 exit $status
