@@ -26,10 +26,17 @@ connection::connection(connection_config cfg, event_queue& events)
       write_wake_(io_),
       backoff_timer_(io_),
       close_timer_(io_),
+      room_timer_(io_),
       reconnect_(cfg_.reconnect),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+    // Called on the UI thread when a full lossless queue has room again: the read loop goes on.
+    events_.set_on_room([this] { asio::post(io_, [this] { room_timer_.cancel(); }); });
+}
 
-connection::~connection() { stop(); }
+connection::~connection() {
+    events_.set_on_room(nullptr);
+    stop();
+}
 
 void connection::start() {
     if (started_.exchange(true)) return;
@@ -291,6 +298,19 @@ asio::awaitable<std::string> connection::read_loop(stream& sock) {
     std::string buf(8192, '\0');
     std::string line;
     for (;;) {
+        // Line mode: while the UI thread has not taken what was read, nothing more is read. The
+        // server's send queue then fills, and its own bound applies (it closes a client too slow).
+        while (!events_.has_room()) {
+            read_paused_ = true;
+            room_timer_.expires_after(std::chrono::seconds(1));  // a lost wake-up costs a second at most
+            co_await room_timer_.async_wait(use_tuple);  // woken early by the queue's on_room
+            const auto cs = co_await asio::this_coro::cancellation_state;
+            if (cs.cancelled() != asio::cancellation_type::none) co_return "stopped";
+        }
+        if (read_paused_) {
+            read_paused_ = false;
+            last_rx_ = std::chrono::steady_clock::now();  // not reading is not the server's silence
+        }
         auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
         if (ec) {
             // A server that closes without TLS close_notify has still ended the stream at a frame
@@ -370,6 +390,7 @@ asio::awaitable<std::string> connection::keepalive_loop() {
         timer.expires_at(last_rx_ + cfg_.ping_idle);
         auto [ec] = co_await timer.async_wait(use_tuple);
         if (ec) co_return "stopped";
+        if (read_paused_) last_rx_ = std::chrono::steady_clock::now();
         if (std::chrono::steady_clock::now() < last_rx_ + cfg_.ping_idle) continue;
         // Silence: only an application ping tells a hung server from a quiet one.
         const auto asked = std::chrono::steady_clock::now();

@@ -111,6 +111,8 @@ private:
     asio::steady_timer write_wake_;
     asio::steady_timer backoff_timer_;
     asio::steady_timer close_timer_;
+    asio::steady_timer room_timer_;  // the read loop waits on it while a lossless event queue is full
+    bool read_paused_ = false;       // ... and then the silence of the socket tells nothing
     std::deque<std::string> out_;
     std::size_t out_bytes_ = 0;
     bool closing_ = false;

@@ -122,7 +122,11 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
         }
         bool more = true;
         bool closed = false;
-        while (more && !closed) closed = drain_events(m, q, conn, 512, more);
+        // Printed batch by batch: a producer that keeps the queue full cannot make output pile up.
+        while (more && !closed) {
+            closed = drain_events(m, q, conn, 512, more);
+            print_pending_output(m);
+        }
         m.send_backlog = conn.backlog();
         effects tick;
         on_tick(m, tick);

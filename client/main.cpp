@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
     cfg.known_servers_path = dir + "/known_servers";
     cfg.trust = opts->trust;
     cfg.trust_first_use = opts->trust_first_use;
-    auto q = std::make_unique<event_queue>(queue_capacity);
+    auto q = std::make_unique<event_queue>(queue_capacity, plain);
     auto conn = std::make_unique<connection>(cfg, *q);
 
     // Connect and register before any screen is drawn, so a failure is one clean line.
@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
                 }();
                 m = fresh;
                 conn.reset();
-                q = std::make_unique<event_queue>(queue_capacity);
+                q = std::make_unique<event_queue>(queue_capacity, plain);
                 conn = std::make_unique<connection>(cfg, *q);
                 continue;
             }

@@ -150,3 +150,37 @@ TEST_CASE("event_queue: a slow consumer under a flood keeps memory bounded and i
     CHECK(skipped >= total - 64);
     CHECK(q.dropped_total() == static_cast<std::size_t>(skipped));
 }
+
+TEST_CASE("event_queue: a lossless queue (line mode) drops nothing; a producer that waits for room is called once") {
+    event_queue q(4, true);
+    int calls = 0;
+    q.set_on_room([&] { ++calls; });
+    CHECK(q.has_room());
+    for (int i = 1; i <= 10; ++i) q.push(message(i));  // one read may carry more than the bound
+    CHECK(q.size() == 10);
+    CHECK_FALSE(q.has_room());
+    CHECK_FALSE(q.has_room());
+    bool more = false;
+    std::int64_t next = 1;
+    auto take = [&](std::size_t n) {
+        for (const auto& ev : q.pop_batch(n, more)) {
+            CHECK(ev.what == net_event::kind::frame);
+            CHECK(ev.number == next);
+            ++next;
+        }
+    };
+    take(5);
+    CHECK(calls == 0);  // 5 left: over half the bound
+    take(3);
+    CHECK(calls == 1);  // 2 left: room
+    take(2);
+    CHECK(calls == 1);  // once per wait
+    CHECK(next == 11);
+    CHECK(q.dropped_total() == 0);
+    CHECK(q.has_room());
+    // A queue that is not lossless always has room: it makes it by dropping.
+    event_queue lossy(2);
+    for (int i = 1; i <= 5; ++i) lossy.push(message(i));
+    CHECK(lossy.has_room());
+    CHECK(lossy.dropped_total() == 3);
+}
