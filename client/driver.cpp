@@ -31,6 +31,7 @@ bool drain_events(model& m, event_queue& q, connection& conn, std::size_t max, b
     bool closed = false;
     for (const auto& ev : q.pop_batch(max, more)) {
         effects fx;
+        m.now = clock_now();
         on_event(m, ev, fx);
         apply(fx, conn);
         if (ev.what == net_event::kind::closed) closed = true;
@@ -82,6 +83,7 @@ bool start_session(model& m, event_queue& q, connection& conn, int signal_fd, st
 
 std::string quit_without_typing(model& m) {
     effects fx;
+    m.now = clock_now();
     on_submit(m, "/quit", fx);
     return fx.quit_frame;
 }

@@ -32,12 +32,12 @@ bool bool_of(const json& body, const char* key) {
     return out;
 }
 
-// A server timestamp, or now when it is missing or outside years 1970-9999 (a hostile one would
+// A server timestamp, or 0 when it is missing or outside years 1970-9999 (a hostile one would
 // otherwise reach the calendar arithmetic of the day lines).
 std::int64_t ts_of(const json& body) {
     constexpr std::int64_t year_10000 = 253'402'300'800'000;  // 10000-01-01T00:00:00Z in ms
     const std::int64_t ts = int_of(body, "ts");
-    return ts > 0 && ts < year_10000 ? ts : chat::now_ms();
+    return ts > 0 && ts < year_10000 ? ts : 0;
 }
 
 std::vector<std::string> list_of(const json& body, const char* key) {

@@ -356,7 +356,7 @@ std::vector<row> line_rows(const model& m, const window& w, std::size_t index, i
 }
 
 void scroll_rows(const model& m, window& w, long rows, int width, int height) {
-    const int today = day_key(chat::now_ms());
+    const int today = day_key(m.now.utc_ms);
     const std::size_t n = w.lines.size();
     std::vector<long> sizes(n);
     for (std::size_t i = 0; i < n; ++i) sizes[i] = static_cast<long>(line_rows(m, w, i, width, today).size());

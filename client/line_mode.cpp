@@ -40,6 +40,7 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
     auto submit = [&](std::string_view line) {
         effects fx;
         const std::size_t errors = m.printed.size();
+        m.now = clock_now();
         if (!on_submit(m, line, fx)) {
             ++m.refused;
             std::string why = "a line was refused";
@@ -59,7 +60,7 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
         // Lines sent wait for their answers too (a connection that dies first sends them again), as
         // long as answers keep coming.
         if (!stdin_open && m.state == conn_state::online &&
-            (!m.pending.empty() || model_now(m) - m.in_flight_at < 10000)) {
+            (!m.pending.empty() || steady_ms() - m.in_flight_at < 10000)) {
             eof_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         }
         if (!stdin_open && (!m.pending.empty() || !all_answered(m)) && std::chrono::steady_clock::now() >= eof_deadline) {
@@ -129,6 +130,7 @@ int run_plain(model& m, event_queue& q, connection& conn, int signal_fd) {
         }
         m.send_backlog = conn.backlog();
         effects tick;
+        m.now = clock_now();
         on_tick(m, tick);
         apply(tick, conn);
         if (closed) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "clock.hpp"
 #include "input_line.hpp"
 #include "limits.hpp"
 #include "search_mode.hpp"
@@ -28,7 +29,7 @@ struct chat_line {
         unsent,   // typed while offline and dropped
     };
     kind what = kind::info;
-    std::int64_t ts = 0;  // UTC milliseconds
+    std::int64_t ts = 0;  // UTC milliseconds; 0 until add_line stamps it with model::now
     std::string from;
     std::string to;
     std::string text;
@@ -126,8 +127,11 @@ struct model {
     std::string server;           // welcome.server
     std::string instance;         // welcome.instance of the server we talk to now
     conn_state state = conn_state::connecting;
-    std::int64_t reconnect_at = 0;
-    int nick_attempt = 0;         // how many alternative nicks were tried in this registration  // steady-clock ms of the next attempt while waiting
+    std::int64_t reconnect_at = 0;  // steady-clock ms of the next attempt while waiting
+    // The time of the event being applied: the loops set it before each update (driver.cpp,
+    // screen.cpp, plain.cpp), and update reads it instead of a clock.
+    moment now;
+    int nick_attempt = 0;         // how many alternative nicks were tried in this registration
     std::string last_disconnect;
     bool ever_welcomed = false;
     bool ever_joined = false;
@@ -145,7 +149,7 @@ struct model {
     std::uint64_t next_local_id = 1;
 
     // The server refuses frames past its rate limit, so typed lines are paced to stay under it:
-    // a token bucket like the server's, a little slower. `clock` gives steady milliseconds.
+    // a token bucket like the server's, a little slower.
     double tokens = 8;
     std::int64_t tokens_at = 0;
     // say/pm frames sent and not answered yet (the server answers each with its echo or an error).
@@ -153,7 +157,6 @@ struct model {
     // stalled network thread), no more arrive together than its bucket holds.
     std::size_t in_flight = 0;
     std::int64_t in_flight_at = 0;  // when the last was sent or answered (a missed answer times out)
-    std::int64_t (*clock)() = nullptr;
     // Delivery (update_delivery.cpp). Every say/pm sent stays in `unanswered` until answered, so a
     // connection that dies first loses nothing: after the reconnect its lines are `unsettled` until
     // the rejoined rooms' replays (`replays`) show which arrived; the rest go back to the front of

@@ -71,6 +71,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
         while (quit_frame.empty() && t.read_key(k)) {
             effects fx;
             bool redraw_all = false;
+            m.now = clock_now();
             if (on_key(m, k, pane_rows(t.rows()), t.cols(), fx, redraw_all)) quit_frame = fx.quit_frame;
             apply(fx, conn);
             if (fx.suspend) t.suspend();
@@ -87,6 +88,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
             if (closed) break;
         }
         effects tick;
+        m.now = clock_now();
         on_tick(m, tick);
         apply(tick, conn);
         if (needs_tick(m) || !tick.frames.empty()) dirty = true;

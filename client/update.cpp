@@ -18,10 +18,8 @@ using kind = chat_line::kind;
 
 }  // namespace
 
-std::int64_t model_now(const model& m) { return m.clock != nullptr ? m.clock() : steady_ms(); }
-
 bool take_token(model& m) {
-    const std::int64_t now = model_now(m);
+    const std::int64_t now = m.now.steady_ms;
     // Slightly under the server's rate and burst, so its bucket never runs dry because of us.
     // Lines handed to the network thread but not written yet wait here too (line mode's backpressure).
     if (m.send_backlog > m.max_send_backlog) return false;
@@ -45,13 +43,13 @@ bool window_open(model& m) {
     // After a reconnect nothing new goes out before the old connection's unanswered lines are settled.
     if (settling(m) || m.unanswered_bytes > m.max_unanswered_bytes) return false;
     // An answer that never came (it should not happen) must not stop the client for good.
-    if (m.in_flight > 0 && model_now(m) - m.in_flight_at > 3000) m.in_flight = 0;
+    if (m.in_flight > 0 && m.now.steady_ms - m.in_flight_at > 3000) m.in_flight = 0;
     return m.in_flight < max_in_flight(m);
 }
 
 void note_answered(model& m) {
     if (m.in_flight > 0) --m.in_flight;
-    m.in_flight_at = model_now(m);
+    m.in_flight_at = m.now.steady_ms;
 }
 
 int tick_interval(const model& m) {
@@ -102,7 +100,7 @@ void on_event(model& m, const net_event& ev, effects& fx) {
     }
     case k::reconnect_wait:
         m.state = conn_state::waiting;
-        m.reconnect_at = steady_ms() + ev.number;
+        m.reconnect_at = m.now.steady_ms + ev.number;
         break;
     case k::skipped:
         add_info(m, "[" + std::to_string(ev.number) + " events skipped: the screen could not keep up]", kind::error);

@@ -81,7 +81,6 @@ bool take_token(model& m);
 bool window_open(model& m);
 void note_sent(model& m, const pending_line& p);
 void note_answered(model& m);
-std::int64_t model_now(const model& m);
 
 // Delivery of sent lines (update_delivery.cpp; see model::unanswered). Our echo (`message`/`pm`
 // from us, not history) or a refusal (`error` about say/pm) answers the line it is about.

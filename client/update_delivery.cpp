@@ -87,7 +87,7 @@ bool maybe_finish(model& m, effects& fx) {
 
 void note_sent(model& m, const pending_line& p) {
     ++m.in_flight;
-    m.in_flight_at = model_now(m);
+    m.in_flight_at = m.now.steady_ms;
     m.unanswered.push_back({p, m.nick});
     m.unanswered_bytes += cost(m.unanswered.back());
 }
@@ -124,7 +124,7 @@ void begin_settling(model& m, bool same_server) {
     m.unanswered_bytes = 0;
     m.replays.clear();
     if (m.unsettled.empty()) return;
-    m.settle_by = model_now(m) + settle_ms;
+    m.settle_by = m.now.steady_ms + settle_ms;
     // Only the same server instance keeps its ids and history: a line it stored shows in the replay
     // of what we missed. Rooms not rejoined, private messages (no replay) and another instance tell
     // nothing.
@@ -175,7 +175,7 @@ void settle_refused(model& m, const std::string& room, effects& fx) {
 }
 
 void settle_tick(model& m, effects& fx) {
-    if (!settling(m) || model_now(m) < m.settle_by) return;
+    if (!settling(m) || m.now.steady_ms < m.settle_by) return;
     for (auto& w : m.replays) {
         if (w.left != 0) {
             w.left = 0;

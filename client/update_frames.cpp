@@ -81,7 +81,7 @@ void on_joined(model& m, const json& body, effects& fx) {
         text += " (" + std::to_string(w.members.size()) + " members)";
     }
     if (!w.topic.empty()) text += " -- topic: " + w.topic;
-    chat_line joined_line = notice(text, chat::now_ms());
+    chat_line joined_line = notice(text, m.now.utc_ms);
     if (!was_joining || !replace_joining_line(w, joined_line)) add_line(m, w, std::move(joined_line));
     if (!m.ever_joined && !m.line_mode) {
         add_line(m, w, make_line(kind::info, "type /help for commands; Alt-1..9 or Ctrl-N/Ctrl-P switch windows"));

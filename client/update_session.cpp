@@ -81,7 +81,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
     begin_settling(m, same_server);
     // The rejoins count against the rate limit; pending lines follow as the budget allows.
     m.tokens = std::max(1.0, m.lim.burst - 2) - static_cast<double>(joins);
-    m.tokens_at = model_now(m);
+    m.tokens_at = m.now.steady_ms;
     flush_pending(m, fx);
 }
 

@@ -48,7 +48,6 @@ void mark_read(window& w) {
 chat_line make_line(chat_line::kind k, std::string text) {
     chat_line l;
     l.what = k;
-    l.ts = chat::now_ms();
     l.text = std::move(text);
     return l;
 }
@@ -75,6 +74,7 @@ void add_line(model& m, window& w, chat_line line, bool print) {
     const bool talk = line.what == chat_line::kind::message || line.what == chat_line::kind::action ||
                       line.what == chat_line::kind::pm;
     line.seq = w.next_seq++;
+    if (line.ts == 0) line.ts = m.now.utc_ms;
     if (!is_current && talk && !line.history && !line.self) {
         if (w.unread == 0) w.first_unread = line.seq;
         ++w.unread;

@@ -15,9 +15,6 @@ using chat::client::testing::feed;
 
 namespace {
 
-std::int64_t now = 1000;
-std::int64_t test_clock() { return now; }
-
 net_event state(net_event::kind k, std::string text = {}) {
     net_event ev;
     ev.what = k;
@@ -53,9 +50,8 @@ std::string joined(const std::string& room, int history) {
 }
 
 model online() {
-    now = 1000;
     model m;
-    m.clock = &test_clock;
+    m.now.steady_ms = 1000;  // the model's clock: only the test moves it
     m.wanted_nick = "alice";
     feed(m, state(net_event::kind::connected));
     feed(m, welcome("inst-1"));
@@ -213,7 +209,7 @@ TEST_CASE("delivery: what nothing can tell is said, not resent: private messages
         effects t;
         on_tick(m, t);
         CHECK(said(t).empty());
-        now += 5001;
+        m.now.steady_ms += 5001;
         on_tick(m, t);
         CHECK(errors_with(m, "may not have arrived") == 1);
         CHECK_FALSE(settling(m));
