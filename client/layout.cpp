@@ -392,4 +392,14 @@ int row_width(const row& r) {
     return cols;
 }
 
+std::string input_prompt(const model& m) {
+    if (m.isearch.what == search_state::mode::history) return "history> ";
+    return (m.windows.empty() ? std::string("(no room)") : current_window(m).name) + "> ";
+}
+
+int input_room(const model& m, int width) {
+    const int prompt_cols = static_cast<int>(chat::utf8::display_width(input_prompt(m)));
+    return prompt_cols * 3 <= width ? width - prompt_cols : width;
+}
+
 }  // namespace chat::client

@@ -60,6 +60,11 @@ status_bar status_line(const model& m, int width);
 // first lines.
 std::vector<row> paste_rows(const model& m, int width);
 
+// The prompt before the input line ("#room> "), and the columns left for the text being typed in a
+// terminal `width` wide: on a narrow screen the prompt gives way to the text.
+std::string input_prompt(const model& m);
+int input_room(const model& m, int width);
+
 // The separator drawn under history replayed on joining, for a run of `count` history lines.
 std::string history_separator(std::size_t count);
 

@@ -35,6 +35,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
     bool dirty = true;
     while (quit_frame.empty()) {
         if (dirty) {
+            fit_input(m, t.cols());
             draw(m, t);
             dirty = false;
             // After the screen is drawn, so the bell and notifications come with what caused them.
@@ -99,6 +100,7 @@ int run_screen(model& m, event_queue& q, connection& conn, int signal_fd) {
         exit_during_lookup(0);
     }
     if (!quit_frame.empty()) {
+        fit_input(m, t.cols());
         draw(m, t);
         finish_session(m, q, conn, quit_frame, std::chrono::seconds(1));
     } else {

@@ -64,6 +64,9 @@ void on_search(model& m, const chat::json& body);
 // /search words [#room]: false never (errors are shown); true once handled.
 bool do_search(model& m, std::string_view words, const std::string& room, effects& fx);
 
+// Scrolls the input line sideways so its cursor shows in a terminal `width` columns wide; the
+// screen loop calls it before each draw.
+void fit_input(model& m, int width);
 // Scrolls the current window by screen rows of a pane `width` by `height` (positive: back).
 void scroll_by(model& m, long rows, int width, int height);
 

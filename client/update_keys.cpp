@@ -8,6 +8,11 @@
 
 namespace chat::client {
 
+void fit_input(model& m, int width) {
+    const int room = input_room(m, width);
+    if (room > 0) m.input.fit(static_cast<std::size_t>(room));
+}
+
 void scroll_by(model& m, long rows, int width, int height) {
     scroll_rows(m, current_window(m), rows, width, height);
 }

@@ -48,7 +48,7 @@ void draw_status(const model& m, terminal& t, int y, int width) {
     t.put(y, std::max(0, width - conn_cols + 1), bar.right.text, bar.right.look, conn_cols - 1);
 }
 
-void draw_pane(model& m, terminal& t, int top, int height, int x0, int width) {
+void draw_pane(const model& m, terminal& t, int top, int height, int x0, int width) {
     const window& w = current_window(m);
     if (height <= 0) return;
     std::vector<row> rows;
@@ -78,7 +78,7 @@ void draw_pane(model& m, terminal& t, int top, int height, int x0, int width) {
     }
 }
 
-void draw_input(model& m, terminal& t, int y, int width) {
+void draw_input(const model& m, terminal& t, int y, int width) {
     const window& w = current_window(m);
     if (m.isearch.what == search_state::mode::scrollback) {
         // Ctrl-R in the scroll-back: the query is typed here, the status bar says what it found.
@@ -87,19 +87,15 @@ void draw_input(model& m, terminal& t, int y, int width) {
         t.place_cursor(y, std::min(width - 1, x + used));
         return;
     }
-    const std::string prompt = m.isearch.what == search_state::mode::history
-                                   ? std::string("history> ")
-                                   : (m.windows.empty() ? std::string("(no room)") : w.name) + "> ";
-    int x = 0;
-    const int prompt_cols = static_cast<int>(chat::utf8::display_width(prompt));
-    // On a narrow screen the prompt gives way to the text being typed.
-    if (prompt_cols * 3 <= width) x = t.put(y, 0, prompt, w.query ? style::pm : style::bold, width);
-    const int room = width - x;
+    const int room = input_room(m, width);
+    const int x = width - room;
+    if (x > 0) t.put(y, 0, input_prompt(m), w.query ? style::pm : style::bold, width);
     if (room <= 0) {
         t.place_cursor(y, width - 1);
         return;
     }
-    const std::size_t first = m.input.fit(static_cast<std::size_t>(room));
+    // Where the visible part begins was chosen by fit_input, before the draw.
+    const std::size_t first = m.input.first_visible();
     const auto& text = m.input.text();
     std::string visible;
     // A line break (a paste put back) shows as a mark; it is sent as a break.
@@ -114,7 +110,7 @@ void draw_input(model& m, terminal& t, int y, int width) {
 
 std::size_t pane_rows(int rows) { return rows > 3 ? static_cast<std::size_t>(rows - 3) : 0; }
 
-void draw(model& m, terminal& t) {
+void draw(const model& m, terminal& t) {
     const int height = t.rows();
     const int width = t.cols();
     // look.mouse, from the config file or /set: the terminal reports the wheel only while it is on.

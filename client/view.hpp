@@ -1,5 +1,5 @@
-// Draws the model: title bar, message pane, status bar, input line. Reads the model, never changes
-// what the user sees as state (only the input line's horizontal scroll).
+// Draws the model: title bar, message pane, status bar, input line. Reads the model and changes
+// nothing: the input line's horizontal scroll is chosen before, by fit_input (update).
 #pragma once
 
 #include "model.hpp"
@@ -10,6 +10,6 @@ namespace chat::client {
 // Rows of the message pane for a terminal of `rows` rows.
 std::size_t pane_rows(int rows);
 
-void draw(model& m, terminal& t);
+void draw(const model& m, terminal& t);
 
 }  // namespace chat::client
