@@ -129,7 +129,7 @@ struct model {
     conn_state state = conn_state::connecting;
     std::int64_t reconnect_at = 0;  // steady-clock ms of the next attempt while waiting
     // The time of the event being applied: the loops set it before each update (driver.cpp,
-    // screen.cpp, plain.cpp), and update reads it instead of a clock.
+    // screen.cpp, line_mode.cpp), and update reads it instead of a clock.
     moment now;
     int nick_attempt = 0;         // how many alternative nicks were tried in this registration
     std::string last_disconnect;
