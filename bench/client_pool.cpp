@@ -49,6 +49,9 @@ client_pool::client_pool(const options& opt, const protocol_adapter& proto, std:
             SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
             SSL_CTX_set_session_cache_mode(tls_, SSL_SESS_CACHE_OFF);
             SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+            if (!opt.tls_ciphers.empty() && SSL_CTX_set_ciphersuites(tls_, opt.tls_ciphers.c_str()) != 1) {
+                error_ = "--tls-ciphers: OpenSSL knows none of " + opt.tls_ciphers;
+            }
         } else {
             error_ = "cannot make an OpenSSL client context";
         }

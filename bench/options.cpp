@@ -16,6 +16,7 @@ const char* usage =
     "  --port N                 server port (default 7667)\n"
     "  --tls                    speak TLS 1.3 (any server certificate is accepted; no client certificate)\n"
     "  --tls-record BYTES       most plaintext per TLS record a client writes, 64..16384 (default 2048)\n"
+    "  --tls-ciphers LIST       TLS 1.3 suites to offer, e.g. TLS_AES_128_GCM_SHA256 (default: OpenSSL's)\n"
     "  --workload fanout|idle|storm|handshake (default fanout)\n"
     "  --clients N              clients in the room (fanout N, idle C, storm: paced clients;\n"
     "                           handshake: connections, each closed once its TLS handshake is done; default 100)\n"
@@ -107,6 +108,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
         } else if (arg == "--port") {
             if (!number(1, 65535)) return std::nullopt;
             o.port = static_cast<std::uint16_t>(num);
+        } else if (arg == "--tls-ciphers") {
+            o.tls_ciphers = val;
         } else if (arg == "--tls-record") {
             if (!number(64, 16384)) return std::nullopt;
             o.tls_record = static_cast<int>(num);

@@ -22,6 +22,7 @@ struct options {
     // few KiB per wake-up and leaves the rest of a larger record inside GnuTLS until more bytes
     // arrive, so a sender's last messages were never relayed (measured with 8 and 16 KiB records).
     int tls_record = 2048;
+    std::string tls_ciphers;          // TLS 1.3 cipher suites offered (OpenSSL's list syntax); empty: its default
     std::string room;                 // empty: a fresh name per run, so no old history is replayed
     int clients = 100;                // N (fanout), C (idle) or handshakes (handshake)
     int senders = 10;                 // S

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "fingerprint.hpp"
@@ -79,6 +80,11 @@ public:
         if (thread_.joinable()) thread_.join();
         return seen_;
     }
+    // What the server sent so far (safe while the relay runs).
+    std::string from_server() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return from_server_;
+    }
 
 private:
     void pump() {
@@ -105,6 +111,10 @@ private:
                     break;
                 }
                 seen_.append(buf, static_cast<std::size_t>(n));
+                if (i == 1) {
+                    const std::lock_guard<std::mutex> lock(mutex_);
+                    from_server_.append(buf, static_cast<std::size_t>(n));
+                }
                 [[maybe_unused]] const ssize_t w = ::send(fds[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL);
             }
         }
@@ -118,7 +128,24 @@ private:
     std::atomic<bool> done_{false};
     std::thread thread_;
     std::string seen_;
+    std::mutex mutex_;
+    std::string from_server_;
 };
+
+// Complete TLS records of application data (type 23; in TLS 1.3 every encrypted record says so)
+// in a byte stream from its start.
+int app_data_records(const std::string& wire) {
+    int count = 0;
+    std::size_t at = 0;
+    while (at + 5 <= wire.size()) {
+        const auto len = static_cast<std::size_t>((static_cast<unsigned char>(wire[at + 3]) << 8) |
+                                                  static_cast<unsigned char>(wire[at + 4]));
+        if (at + 5 + len > wire.size()) break;
+        if (static_cast<unsigned char>(wire[at]) == 23) ++count;
+        at += 5 + len;
+    }
+    return count;
+}
 
 // Registers a TLS client and returns its welcome (null json if refused).
 json tls_hello(tls_client& c, const std::string& nick) {
@@ -192,6 +219,33 @@ TEST_CASE("tls: a relay between client and server sees no message text, the othe
     CHECK(wire.find("swordfish") == std::string::npos);
     CHECK(wire.find("alice") == std::string::npos);
     CHECK(wire.find("\"type\"") == std::string::npos);
+}
+
+TEST_CASE("tls: the frames of one turn for a client leave in one TLS record, not one per frame") {
+    chatd_process srv({"--rate", "0"});
+    relay spy(srv.tls_port());
+    tls_client alice(spy.port());
+    REQUIRE_MESSAGE(alice.handshaken(), "no TLS handshake through the relay");
+    REQUIRE(!tls_hello(alice, "alice").is_null());
+    // A round trip, so everything the server had to say before is through the relay.
+    REQUIRE(alice.send(json{{"type", "ping"}, {"token", 1}}));
+    REQUIRE(!alice.wait_for("pong").is_null());
+    const int before = app_data_records(spy.from_server());
+    REQUIRE(before > 0);
+    // 20 says in one record: one read, one turn, 20 echoes (about 4 KiB) for alice.
+    constexpr int says = 20;
+    std::string burst;
+    for (int i = 0; i < says; ++i) {
+        burst += chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", "burst line " + std::to_string(i)}});
+    }
+    REQUIRE(alice.send(burst));
+    int echoes = 0;
+    while (echoes < says) {
+        const json m = alice.wait_for("message");
+        REQUIRE_MESSAGE(!m.is_null(), "only " << echoes << " of " << says << " echoes came back");
+        ++echoes;
+    }
+    CHECK(app_data_records(spy.from_server()) - before == 1);
 }
 
 TEST_CASE("tls: the server key is made once (0600), survives restarts, and --fingerprint prints it") {
