@@ -12,14 +12,15 @@ TITLES = {
     "m3w": "3w one-to-one N=2 S=1 M=20000 window 64",
     "m4": "4 fanout N=100 S=10 M=500 at 100 msg/s/sender",
     "m5": "5 idle C=2000",
+    "m6": "6 idle C=1000",
     "t1": "T1 TLS fanout N=100 S=10 M=1000 flat out",
     "t2": "T2 TLS fanout N=500 S=5 M=200 flat out",
     "t3w": "T3w TLS one-to-one N=2 S=1 M=20000 window 64",
     "t5": "T5 TLS idle C=1000",
     "th": "TH TLS handshakes, 2000 (8 at once)",
 }
-IDLE = ("m5", "t5")
-SERVERS = ["chatd", "ngircd", "inspircd"]
+IDLE = ("m5", "m6", "t5")
+ALL_SERVERS = ["chatd", "chatd-nostore", "ngircd", "inspircd"]
 
 
 def get(run, path):
@@ -39,6 +40,8 @@ def main():
             if line:
                 r = json.loads(line)
                 runs[(r["id"], r["label"])].append(r)
+    # Columns: the servers that ran (chatd-nostore only when asked for).
+    SERVERS = [s for s in ALL_SERVERS if any(label == s for (_, label) in runs)]
 
     def cell(id_, srv, path, fmt):
         # Medians over valid runs only: a failed run's figures describe the failure, not the server.

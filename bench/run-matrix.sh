@@ -6,6 +6,7 @@
 # main port, the peers' TLS listeners from bench/peers/*-tls.conf; not in the default list).
 #   bench/run-matrix.sh [--build DIR] [--reps N] [--servers "chatd ngircd inspircd"]
 #                       [--only "m1 m2 ..."] [--out DIR]
+#   --servers may also name chatd-nostore: chatd with --no-store (the peers keep no history).
 #   --only "t1 t2 t3w t5 th" runs the TLS rows (fan-out, one-to-one windowed, idle C=1000, handshakes).
 # Results: one JSON line per run in OUT/results.jsonl, the table in OUT/table.md (and on stdout).
 set -euo pipefail
@@ -47,6 +48,7 @@ declare -A work=(
     [m3w]="--workload fanout --clients 2 --senders 1 --messages 20000 --window 64"
     [m4]="--workload fanout --clients 100 --senders 10 --messages 500 --rate 100"
     [m5]="--workload idle --clients 2000"
+    [m6]="--workload idle --clients 1000"
     [t1]="--tls --workload fanout --clients 100 --senders 10 --messages 1000"
     [t2]="--tls --workload fanout --clients 500 --senders 5 --messages 200"
     [t3w]="--tls --workload fanout --clients 2 --senders 1 --messages 20000 --window 64"
@@ -74,7 +76,11 @@ trap stop_server EXIT
 start_server() {
     local tls=${2:-plain}
     case "$1" in
-        chatd)
+        chatd|chatd-nostore)
+            local store=()
+            # chatd-nostore: the same relay without its message store (--no-store), which the IRC
+            # peers do not have; the default keeps every message in SQLite, one commit per turn.
+            [ "$1" = chatd-nostore ] && store=(--no-store)
             [ -x "$chatd" ] || { echo "no $chatd: build it with ninja -C $build chatd" >&2; exit 1; }
             server_log="$out/chatd.stdout"
             # Emptied here, not by the background redirection, which may run after the first read.
@@ -83,7 +89,7 @@ start_server() {
             # state dir (a new key, an empty store) per run; TLS on the main port, and a plaintext one.
             state_dir=$(mktemp -d)
             taskset -c "$server_cpu" "$chatd" --bind 127.0.0.1 --port 0 --plaintext-port 0 --state-dir "$state_dir" \
-                --rate 0 --sendq 67108864 --max-clients 5000 --max-per-ip 5000 --quiet > "$server_log" 2>&1 &
+                --rate 0 --sendq 67108864 --max-clients 5000 --max-per-ip 5000 --quiet "${store[@]}" > "$server_log" 2>&1 &
             server_pid=$!
             port=""
             local pattern='s/^listening on 127\.0\.0\.1:\([0-9]*\) (plaintext.*$/\1/p'

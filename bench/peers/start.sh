@@ -97,7 +97,12 @@ fi
 "${pin[@]}" "${cmd[@]}" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
-    if port_open "$port"; then echo "$pid"; exit 0; fi  # the EXIT trap removes the key's directory
+    if port_open "$port"; then
+        # Open twice, 0.3 s apart: InspIRCd was seen to refuse connections on its TLS port just
+        # after it first accepted one (the port re-bound while its modules load).
+        sleep 0.3
+        if port_open "$port" && kill -0 "$pid" 2>/dev/null; then echo "$pid"; exit 0; fi  # the EXIT trap removes the key's directory
+    fi
     if ! kill -0 "$pid" 2>/dev/null; then echo "$0: $name exited at start" >&2; exit 1; fi
     sleep 0.1
 done
