@@ -1,9 +1,9 @@
 #include "chat_options.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
+#include <string_view>
 
+#include "cli.hpp"
 #include "fingerprint.hpp"
 
 namespace chat::client {
@@ -11,23 +11,90 @@ namespace chat::client {
 namespace {
 
 bool parse_port(std::string_view s, std::uint16_t& out) {
-    unsigned value = 0;
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (ec != std::errc{} || p != s.data() + s.size() || value == 0 || value > 65535) return false;
-    out = static_cast<std::uint16_t>(value);
-    return true;
+    const auto p = cli::to_port(s);
+    if (p) out = *p;
+    return p.has_value();
 }
 
-bool parse_seconds(const std::string& s, std::chrono::milliseconds& out) {
-    try {
-        std::size_t used = 0;
-        const double v = std::stod(s, &used);
-        if (used != s.size() || !std::isfinite(v) || v <= 0 || v > 86400) return false;
-        out = std::chrono::milliseconds(static_cast<long long>(v * 1000));
-        return true;
-    } catch (...) {
-        return false;
-    }
+// Seconds, decimals allowed, more than 0 and at most a day.
+cli::setter<options> seconds(std::chrono::milliseconds options::*field) {
+    return [=](options& o, std::string_view v) -> std::optional<std::string> {
+        const auto d = cli::to_number(v);
+        if (!d || *d <= 0 || *d > 86400) return "expects seconds (more than 0, at most 86400; decimals allowed)";
+        o.*field = std::chrono::milliseconds(static_cast<long long>(*d * 1000));
+        return std::nullopt;
+    };
+}
+
+cli::setter<options> on(bool options::*field) {
+    return [=](options& o, std::string_view) -> std::optional<std::string> {
+        o.*field = true;
+        return std::nullopt;
+    };
+}
+
+// The flags; `port_flag` and `nick_flag` say what was given, for the checks after parsing.
+std::vector<cli::flag<options>> flags(std::optional<std::uint16_t>* port_flag, bool* nick_flag) {
+    using r = std::optional<std::string>;
+    return {
+        {"--nick", "NICK", "the nick to use (instead of the login name)",
+         [=](options& o, std::string_view v) -> r {
+             o.nick = v;
+             if (nick_flag != nullptr) *nick_flag = true;
+             return std::nullopt;
+         },
+         "-n"},
+        {"--list", nullptr,
+         "list the servers on the LAN, one per line: name, address, port,\nkey fingerprint (- if none), tab-separated; exit 1 if none answer",
+         on(&options::list)},
+        {"--server", "NAME", "connect to the server of this name on the LAN",
+         [](options& o, std::string_view v) -> r {
+             o.server_name = v;
+             return std::nullopt;
+         }},
+        {"--discovery-port", "N", "UDP port discovery queries go to (default 7667)",
+         [](options& o, std::string_view v) -> r {
+             if (!parse_port(v, o.discovery_port)) return "expects a port number from 1 to 65535";
+             return std::nullopt;
+         }},
+        {"--port", "N", "port to connect to (overrides host:port)",
+         [=](options&, std::string_view v) -> r {
+             std::uint16_t p = 0;
+             if (!parse_port(v, p)) return "expects a port number from 1 to 65535";
+             if (port_flag != nullptr) *port_flag = p;
+             return std::nullopt;
+         },
+         "-p"},
+        {"--plain", nullptr,
+         "line mode: one line per event on stdout, stdin lines are sent\n(also used when stdin or stdout is not a terminal)",
+         on(&options::plain)},
+        {"--trust", "SHA256:...",
+         "a server not yet known must present this key (chatd --fingerprint);\nit is then remembered in $XDG_DATA_HOME/chat/known_servers",
+         [](options& o, std::string_view v) -> r {
+             if (!chat::is_fingerprint(v)) {
+                 return "takes a key fingerprint, SHA256: and 43 characters (as chatd --fingerprint prints it)";
+             }
+             o.trust = v;
+             return std::nullopt;
+         }},
+        {"--trust-first-use", nullptr,
+         "remember whatever key a server not yet known presents (line mode\nasks for nothing; the full screen asks first without it)",
+         on(&options::trust_first_use)},
+        {"--fingerprint", nullptr, "print this client's key (for a server's --allow-keys) and exit", on(&options::fingerprint)},
+        {"--ping-idle", "SECS", "ping the server after this much silence (default 60)", seconds(&options::ping_idle)},
+        {"--ping-timeout", "SECS", "give up on the connection this long after a ping (default 30)",
+         seconds(&options::ping_timeout)},
+        {"--backoff-max", "SECS", "longest wait between reconnect attempts (default 30)", seconds(&options::backoff_max)},
+        {"--no-log", nullptr, "write no logs (default: $XDG_DATA_HOME/chat/logs/<server>/<room>.log)", on(&options::no_log)},
+        {"--config", "FILE", "read settings from FILE instead of the config file below",
+         [](options& o, std::string_view v) -> r {
+             if (v.empty()) return "needs a file name";
+             o.config_path = v;
+             return std::nullopt;
+         }},
+        {"--help", nullptr, "this text", on(&options::help), "-h"},
+        {"--version", nullptr, "print the version", on(&options::version), "-V"},
+    };
 }
 
 // Splits "host", "host:port", "[v6]" or "[v6]:port". A bare IPv6 address (two colons or more)
@@ -76,76 +143,9 @@ std::optional<options> parse_options(const std::vector<std::string>& args, std::
     std::vector<std::string> positional;
     std::optional<std::uint16_t> port_flag;
     bool nick_flag = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](std::string& out) {
-            if (i + 1 >= args.size()) {
-                error = a + " needs a value";
-                return false;
-            }
-            out = args[++i];
-            return true;
-        };
-        std::string v;
-        if (a == "--help" || a == "-h") {
-            o.help = true;
-        } else if (a == "--version" || a == "-V") {
-            o.version = true;
-        } else if (a == "--plain") {
-            o.plain = true;
-        } else if (a == "--no-log") {
-            o.no_log = true;
-        } else if (a == "--config") {
-            if (!value(o.config_path)) return std::nullopt;
-            if (o.config_path.empty()) {
-                error = "--config needs a file name";
-                return std::nullopt;
-            }
-        } else if (a == "--fingerprint") {
-            o.fingerprint = true;
-        } else if (a == "--trust-first-use") {
-            o.trust_first_use = true;
-        } else if (a == "--trust") {
-            if (!value(v)) return std::nullopt;
-            if (!chat::is_fingerprint(v)) {
-                error = "--trust takes a key fingerprint, SHA256: and 43 characters (as chatd --fingerprint prints it): " + v;
-                return std::nullopt;
-            }
-            o.trust = v;
-        } else if (a == "--port" || a == "-p") {
-            std::uint16_t p = 0;
-            if (!value(v)) return std::nullopt;
-            if (!parse_port(v, p)) {
-                error = "bad port: " + v;
-                return std::nullopt;
-            }
-            port_flag = p;
-        } else if (a == "--nick" || a == "-n") {
-            if (!value(o.nick)) return std::nullopt;
-            nick_flag = true;
-        } else if (a == "--server") {
-            if (!value(o.server_name)) return std::nullopt;
-        } else if (a == "--list") {
-            o.list = true;
-        } else if (a == "--discovery-port") {
-            if (!value(v)) return std::nullopt;
-            if (!parse_port(v, o.discovery_port)) {
-                error = "bad port: " + v;
-                return std::nullopt;
-            }
-        } else if (a == "--ping-idle" || a == "--ping-timeout" || a == "--backoff-max") {
-            if (!value(v)) return std::nullopt;
-            auto& target = a == "--ping-idle" ? o.ping_idle : a == "--ping-timeout" ? o.ping_timeout : o.backoff_max;
-            if (!parse_seconds(v, target)) {
-                error = "bad number of seconds for " + a + ": " + v;
-                return std::nullopt;
-            }
-        } else if (a.size() > 1 && a.front() == '-' && a != "--") {
-            error = "unknown option " + a;
-            return std::nullopt;
-        } else if (a != "--") {
-            positional.push_back(a);
-        }
+    if (const auto bad = cli::parse(flags(&port_flag, &nick_flag), args, o, &positional)) {
+        error = bad->text;
+        return std::nullopt;
     }
     if (o.help || o.version || o.fingerprint) return o;
     // chat [HOST[:PORT] [NICK]]: no host finds one on the LAN, no nick takes the login name.
@@ -185,41 +185,25 @@ void apply_config(options& o, const settings& s) {
 }
 
 const char* usage_text() {
-    return "usage: chat [options] [<host>[:port] [<nick>]]\n"
-           "       chat --list\n"
-           "\n"
-           "Connects to a chatd server and opens a full-screen chat. The host may be a name, an IPv4\n"
-           "address, or an IPv6 address in brackets ([::1]:7667). The default port is 7667.\n"
-           "Without a host, chat asks the LAN which servers run (about a second) and connects to the\n"
-           "one that answers, or lets you pick. Without a nick it uses your login name.\n"
-           "\n"
-           "  --nick NICK, -n     the nick to use (instead of the login name)\n"
-           "  --list              list the servers on the LAN, one per line: name, address, port,\n"
-           "                      key fingerprint (- if none), tab-separated; exit 1 if none answer\n"
-           "  --server NAME       connect to the server of this name on the LAN\n"
-           "  --discovery-port N  UDP port discovery queries go to (default 7667)\n"
-           "  --port N            port to connect to (overrides host:port)\n"
-           "  --plain             line mode: one line per event on stdout, stdin lines are sent\n"
-           "                      (also used when stdin or stdout is not a terminal)\n"
-           "  --trust SHA256:...  a server not yet known must present this key (chatd --fingerprint);\n"
-           "                      it is then remembered in $XDG_DATA_HOME/chat/known_servers\n"
-           "  --trust-first-use   remember whatever key a server not yet known presents (line mode\n"
-           "                      asks for nothing; the full screen asks first without it)\n"
-           "  --fingerprint       print this client's key (for a server's --allow-keys) and exit\n"
-           "  --ping-idle SECS    ping the server after this much silence (default 60)\n"
-           "  --ping-timeout SECS give up on the connection this long after a ping (default 30)\n"
-           "  --backoff-max SECS  longest wait between reconnect attempts (default 30)\n"
-           "  --no-log            write no logs (default: $XDG_DATA_HOME/chat/logs/<server>/<room>.log)\n"
-           "  --config FILE       read settings from FILE instead of the config file below\n"
-           "  --help, --version\n"
-           "\n"
-           "The config file, $XDG_CONFIG_HOME/chat/config (~/.config/chat/config), can give the host,\n"
-           "nick, rooms, notifications and more (TOML; see docs/client.md); flags win over it.\n"
-           "Inside, type /help for commands.\n"
-           "\n"
-           "The connection is TLS. The server's key is pinned on first use, as ssh does: a server whose\n"
-           "key changed is refused. This client's own key ($XDG_DATA_HOME/chat/identity) is its\n"
-           "certificate.\n";
+    static const std::string text =
+        "usage: chat [options] [<host>[:port] [<nick>]]\n"
+        "       chat --list\n"
+        "\n"
+        "Connects to a chatd server and opens a full-screen chat. The host may be a name, an IPv4\n"
+        "address, or an IPv6 address in brackets ([::1]:7667). The default port is 7667.\n"
+        "Without a host, chat asks the LAN which servers run (about a second) and connects to the\n"
+        "one that answers, or lets you pick. Without a nick it uses your login name.\n"
+        "\n" +
+        cli::describe(flags(nullptr, nullptr), 24) +
+        "\n"
+        "The config file, $XDG_CONFIG_HOME/chat/config (~/.config/chat/config), can give the host,\n"
+        "nick, rooms, notifications and more (TOML; see docs/client.md); flags win over it.\n"
+        "Inside, type /help for commands.\n"
+        "\n"
+        "The connection is TLS. The server's key is pinned on first use, as ssh does: a server whose\n"
+        "key changed is refused. This client's own key ($XDG_DATA_HOME/chat/identity) is its\n"
+        "certificate.\n";
+    return text.c_str();
 }
 
 }  // namespace chat::client

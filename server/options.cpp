@@ -1,41 +1,20 @@
 #include "options.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <functional>
 #include <string_view>
 
+#include "cli.hpp"
 #include "discovery_wire.hpp"
 
 namespace chat {
 
 namespace {
 
-using setter = std::function<std::optional<std::string>(options&, std::string_view)>;
-
-struct flag {
-    const char* name;
-    const char* arg;   // nullptr for switches
-    const char* help;
-    setter set;
-};
-
-std::optional<unsigned long long> to_count(std::string_view v) {
-    unsigned long long n = 0;
-    const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;
-    return n;
-}
-
-std::optional<double> to_number(std::string_view v) {
-    if (v.empty() || v.size() > 32) return std::nullopt;
-    const std::string s(v);
-    char* end = nullptr;
-    const double d = std::strtod(s.c_str(), &end);
-    if (end != s.c_str() + s.size() || !std::isfinite(d)) return std::nullopt;
-    return d;
-}
+using flag = cli::flag<options>;
+using setter = cli::setter<options>;
+using cli::to_count;
+using cli::to_number;
 
 setter count(std::size_t limits::*field, unsigned long long min, const char* what) {
     return [=](options& o, std::string_view v) -> std::optional<std::string> {
@@ -215,12 +194,7 @@ std::string usage() {
     std::string out =
         "usage: chatd [options]\n"
         "A chat server for a LAN, speaking JSON lines (see docs/protocol.md).\n\n";
-    for (const flag& f : flags()) {
-        std::string left = std::string("  ") + f.name + (f.arg ? std::string(" ") + f.arg : "");
-        if (left.size() < 32) left.resize(32, ' ');
-        else left += "  ";
-        out += left + f.help + "\n";
-    }
+    out += cli::describe(flags());
     out += "  --help                        this text\n";
     out += "  --version                     print the version\n\n";
     out += "SECS accept decimals (e.g. 0.2). SIGINT/SIGTERM stop gracefully (exit 0); a second signal\n"
@@ -230,50 +204,25 @@ std::string usage() {
 
 parsed_options parse_options(int argc, const char* const* argv) {
     parsed_options r;
-    options o;
-    o.store = true;
-    o.tls = true;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--help" || arg == "-h") {
+    const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+    for (const std::string& a : args) {
+        if (a == "--") break;
+        if (a == "--help" || a == "-h") {
             r.text = usage();
             return r;
         }
-        if (arg == "--version") {
+        if (a == "--version") {
             r.text = std::string("chatd ") + CHAT_VERSION + "\n";
             return r;
         }
-        std::string_view name = arg;
-        std::optional<std::string_view> value;
-        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-            name = arg.substr(0, eq);
-            value = arg.substr(eq + 1);
-        }
-        const flag* match = nullptr;
-        for (const flag& f : flags()) {
-            if (name == f.name) match = &f;
-        }
+    }
+    options o;
+    o.store = true;
+    o.tls = true;
+    if (const auto bad = cli::parse(flags(), args, o)) {
         r.exit_status = 2;
-        if (match == nullptr) {
-            r.text = "chatd: unknown option " + std::string(arg) + " (see chatd --help)";
-            return r;
-        }
-        if (match->arg == nullptr && value) {
-            r.text = "chatd: " + std::string(name) + " takes no value";
-            return r;
-        }
-        if (match->arg != nullptr && !value) {
-            if (i + 1 >= argc) {
-                r.text = "chatd: " + std::string(name) + " needs a value (" + match->arg + ")";
-                return r;
-            }
-            value = argv[++i];
-        }
-        if (auto err = match->set(o, value.value_or(""))) {
-            r.text = "chatd: " + std::string(name) + " " + *err + ", got \"" + std::string(value.value_or("")) + "\"";
-            return r;
-        }
-        r.exit_status = 0;
+        r.text = "chatd: " + bad->text + (bad->text.starts_with("unknown") ? " (see chatd --help)" : "");
+        return r;
     }
     r.value = std::move(o);
     return r;

@@ -71,7 +71,9 @@ TEST_CASE("options: mistakes are refused with a reason") {
     CHECK(refused({"--server", "office", "host"}).find("give no host") != std::string::npos);
     CHECK(refused({"--nick", "a", "host", "b"}).find("too many") != std::string::npos);
     CHECK(refused({"--nick", ""}).find("empty") != std::string::npos);
-    CHECK(refused({"--discovery-port", "0"}).find("bad port") != std::string::npos);
+    CHECK(refused({"--discovery-port", "0"}).find("port number from 1 to 65535") != std::string::npos);
+    CHECK(refused({"--plain=yes", "h"}).find("takes no value") != std::string::npos);
+    CHECK(refused({"--config"}).find("needs a value") != std::string::npos);
     CHECK(refused({"a", "b", "c"}).find("too many") != std::string::npos);
     CHECK(refused({"host:0", "n"}).find("bad port") != std::string::npos);
     CHECK(refused({"host:70000", "n"}).find("bad port") != std::string::npos);
@@ -79,7 +81,7 @@ TEST_CASE("options: mistakes are refused with a reason") {
     CHECK(refused({"[::1", "n"}).find("]") != std::string::npos);
     CHECK(refused({"[::1]x", "n"}).find("bad port") != std::string::npos);
     CHECK(refused({":7667", "n"}).find("empty") != std::string::npos);
-    CHECK(refused({"--port", "x", "h", "n"}).find("bad port") != std::string::npos);
+    CHECK(refused({"--port", "x", "h", "n"}).find("port number from 1 to 65535") != std::string::npos);
     CHECK(refused({"--port"}).find("needs a value") != std::string::npos);
     CHECK(refused({"--colour", "h", "n"}).find("unknown option --colour") != std::string::npos);
 }
