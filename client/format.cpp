@@ -69,6 +69,19 @@ int nick_colour(std::string_view nick, int slots) {
     return static_cast<int>(h % static_cast<std::uint32_t>(slots));
 }
 
+std::string show_joiners(std::string_view s) {
+    static constexpr std::string_view zwj = "\u200D";
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t at = s.find(zwj); at != std::string_view::npos; at = s.find(zwj)) {
+        out += s.substr(0, at);
+        out += joiner_mark;
+        s.remove_prefix(at + zwj.size());
+    }
+    out += s;
+    return out;
+}
+
 std::string plain_body(const printed_line& p) {
     using k = chat_line::kind;
     const chat_line& l = p.line;

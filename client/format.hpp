@@ -23,6 +23,11 @@ std::string day_text(std::int64_t utc_ms);
 // A stable colour slot in [0, slots) for a nick (case-insensitive), the same on every run.
 int nick_colour(std::string_view nick, int slots);
 
+// Curses drops a zero-width joiner (U+200D) kept inside an emoji sequence: on screen it is drawn as
+// this mark instead (line mode and the logs keep the sequence as sent).
+inline constexpr std::string_view joiner_mark = "<ZWJ>";
+std::string show_joiners(std::string_view s);
+
 // The line as line mode prints it, without the time: "#lobby <alice> hi", "[pm] <bob -> alice> psst".
 std::string plain_body(const printed_line& p);
 

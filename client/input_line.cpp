@@ -14,6 +14,7 @@ bool is_space(char32_t cp) { return cp == U' ' || cp == U'\t' || cp == 0x3000; }
 }  // namespace
 
 std::size_t input_line::columns(char32_t cp) {
+    if (cp == chat::utf8::zero_width_joiner) return 5;  // drawn as "<ZWJ>" (curses would drop it)
     const int w = chat::utf8::width(cp);
     return w < 0 ? 1 : static_cast<std::size_t>(w);
 }

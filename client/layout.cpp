@@ -79,6 +79,9 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
     if (l.history) {
         for (auto& r : out) r.look = style::dim;
     }
+    for (auto& r : out) {
+        if (r.text.find("\u200D") != std::string::npos) r.text = show_joiners(r.text);
+    }
     return out;
 }
 

@@ -228,6 +228,14 @@ int terminal::put(int y, int x, std::string_view text, style s, int max_cols) {
     std::size_t i = 0;
     while (i < text.size()) {
         char32_t cp = chat::utf8::decode(text, i);
+        if (cp == chat::utf8::zero_width_joiner) {
+            // Curses would drop it: the joiner is drawn as a mark (layout draws messages so already).
+            constexpr std::wstring_view mark = L"<ZWJ>";
+            if (used + static_cast<int>(mark.size()) > max_cols) break;
+            out += mark;
+            used += static_cast<int>(mark.size());
+            continue;
+        }
         int w = chat::utf8::width(cp);
         // Anything unprintable that slipped through is shown as a replacement, never sent raw.
         if (w < 0) {

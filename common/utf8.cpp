@@ -106,6 +106,9 @@ void append_marker(std::string& out, char32_t cp) {
     out += '>';
 }
 
+// A character that shows something: a joiner next to it joins two visible things.
+bool visible(char32_t cp) { return cp != ' ' && width(cp) > 0; }
+
 }  // namespace
 
 std::string sanitize(std::string_view s) {
@@ -113,9 +116,26 @@ std::string sanitize(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     int combining = 0;
+    bool after_visible = false;  // the last thing kept is a visible character (with its marks)
     std::size_t i = 0;
     while (i < s.size()) {
         const char32_t cp = decode(s, i);
+        if (cp == zero_width_joiner) {
+            // It holds an emoji sequence (man, ZWJ, woman, ZWJ, girl: a family) or a conjunct
+            // together, and is kept between two visible characters; anywhere else it only hides,
+            // and shows as a marker.
+            std::size_t j = i;
+            if (after_visible && j < s.size() && visible(decode(s, j))) {
+                append(out, cp);
+            } else {
+                append_marker(out, cp);
+            }
+            after_visible = false;
+            combining = 0;
+            continue;
+        }
+        const bool was_visible = after_visible;
+        after_visible = false;
         if (cp < 0x20 || cp == 0x7F) {
             if (cp == '\t') {
                 out += ' ';
@@ -133,10 +153,13 @@ std::string sanitize(std::string_view s) {
                 append(out, replacement);
                 combining = 0;
             } else if (w == 0) {
+                // A mark on a visible character leaves it visible (a heart with its emoji selector).
+                after_visible = was_visible;
                 if (++combining <= max_combining) append(out, cp);
             } else {
                 append(out, cp);
                 combining = 0;
+                after_visible = cp != ' ';
             }
         }
     }

@@ -8,6 +8,7 @@
 namespace chat::utf8 {
 
 inline constexpr char32_t replacement = 0xFFFD;
+inline constexpr char32_t zero_width_joiner = 0x200D;
 
 // True if `s` is well-formed UTF-8 (no overlongs, surrogates, or code points past U+10FFFF).
 bool valid(std::string_view s);
@@ -32,7 +33,9 @@ std::size_t display_width(std::string_view s);
 
 // Makes text from the network safe to draw: control characters become visible "^X" (C0/DEL) or
 // "<U+XXXX>" (C1), invisible and bidi characters become "<U+XXXX>", invalid bytes become U+FFFD,
-// and runs of combining marks are cut to a few per character. The result has no C0, C1 or bidi.
+// and runs of combining marks are cut to a few per character. A zero-width joiner (U+200D) stays
+// between two visible characters (emoji sequences, conjuncts) and is "<U+200D>" anywhere else.
+// The result has no C0, C1 or bidi.
 std::string sanitize(std::string_view s);
 
 // sanitize() for each line of a multi-line message: the line breaks stay, everything else is as above.

@@ -253,3 +253,24 @@ TEST_CASE("layout: what counts as a URL") {
     CHECK_FALSE(is_url("hello"));
     CHECK_FALSE(is_url("www."));
 }
+
+TEST_CASE("layout: a zero-width joiner is drawn as a mark on screen, never dropped; line mode keeps it") {
+    model m;
+    m.nick = "alice";
+    window room;
+    room.name = "#lobby";
+    chat_line l;
+    l.what = chat_line::kind::message;
+    l.from = "bob";
+    const std::string family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";
+    l.text = chat::utf8::sanitize("family " + family + " and lone \u200D");
+    std::string all;
+    for (const auto& r : pieces(m, room, l)) all += r.text;
+    CHECK(all.find("family \U0001F468<ZWJ>\U0001F469<ZWJ>\U0001F467 and lone <U+200D>") != std::string::npos);
+    CHECK(all.find("\u200D") == std::string::npos);  // curses would drop it
+    // The mark is measured like the text it is, so rows still fit.
+    const auto rows = wrap(pieces(m, room, l), 12, 0);
+    for (const auto& r : rows) CHECK(row_width(r) <= 12);
+    printed_line p{"#lobby", false, l};
+    CHECK(plain_text(p).find("family " + family + " and lone <U+200D>") != std::string::npos);
+}

@@ -115,6 +115,28 @@ TEST_CASE("utf8: sanitize leaves no control, C1 or bidi character") {
     CHECK(utf8::sanitize(zalgo).size() < 20);
 }
 
+TEST_CASE("utf8: a zero-width joiner stays inside a sequence and shows as a marker alone") {
+    const std::string family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";  // man ZWJ woman ZWJ girl
+    CHECK(utf8::sanitize(family) == family);
+    CHECK(utf8::sanitize("a " + family + " b") == "a " + family + " b");
+    const std::string heart_on_fire = "\u2764\uFE0F\u200D\U0001F525";  // heart, emoji selector, ZWJ, fire
+    CHECK(utf8::sanitize(heart_on_fire) == heart_on_fire);
+    const std::string conjunct = "\u0915\u094D\u200D\u0937";  // ka, virama, ZWJ, ssa (Devanagari)
+    CHECK(utf8::sanitize(conjunct) == conjunct);
+    // Not between two visible characters: it only hides, so it is shown.
+    CHECK(utf8::sanitize("\u200D") == "<U+200D>");
+    CHECK(utf8::sanitize("\u200Dx") == "<U+200D>x");
+    CHECK(utf8::sanitize("x\u200D") == "x<U+200D>");
+    CHECK(utf8::sanitize("lone \u200D zwj") == "lone <U+200D> zwj");
+    CHECK(utf8::sanitize("x\u200D\u200Dy") == "x<U+200D><U+200D>y");
+    CHECK(utf8::sanitize("x\u200D\u202Ey") == "x<U+200D><U+202E>y");
+    CHECK(utf8::sanitize("\x1b\u200Dx") == "^[<U+200D>x");
+    // Never dropped, whatever the combining marks around it.
+    std::string marks = "e";
+    for (int i = 0; i < 10; ++i) marks += "\xcc\x81";
+    CHECK(utf8::sanitize(marks + "\u200D\U0001F525").find("\u200D") != std::string::npos);
+}
+
 TEST_CASE("decode: good frame") {
     auto r = decode(R"({"type":"say","room":"#lobby","text":"hi"})", 8);
     REQUIRE(r);
