@@ -91,9 +91,13 @@ std::string plain_body(const printed_line& p) {
         return where + "<" + l.from + "> " + l.text;
     case k::action:
         return where + "* " + l.from + " " + l.text;
-    case k::pm:
-        if (l.action) return "[pm] * " + l.from + " -> " + l.to + ": " + l.text;
-        return "[pm] <" + l.from + " -> " + l.to + "> " + l.text;
+    case k::pm: {
+        // Feature offline_pm: "[pm stored]" is ours, kept for an offline recipient; "[pm offline]"
+        // one sent to us while we were offline, delivered at login.
+        const std::string tag = !l.offline ? "[pm] " : l.self ? "[pm stored] " : "[pm offline] ";
+        if (l.action) return tag + "* " + l.from + " -> " + l.to + ": " + l.text;
+        return tag + "<" + l.from + " -> " + l.to + "> " + l.text;
+    }
     case k::notice:
     case k::info:
         return where + "-- " + l.text;

@@ -52,6 +52,10 @@ std::vector<run> pieces(const model& m, const window& w, const chat_line& l) {
             out.push_back({"<" + l.from + " -> " + l.to + "> ", style::pm});
             out.push_back({l.text, text_style});
         }
+        if (l.offline) {
+            out.push_back({l.self ? "  (" + l.to + " is offline: kept for their next login)" : "  (sent while you were away)",
+                           style::dim});
+        }
         break;
     case kind::notice:
         out.push_back({"-- " + l.text, style::notice});
@@ -222,7 +226,9 @@ int hanging_indent(const std::vector<run>& p, const chat_line& l, int width) {
     const bool talk = l.what == kind::message || (l.what == kind::pm && !l.action);
     if ((talk || l.what == kind::action) && p.size() >= 2) {
         indent = 0;
-        for (std::size_t i = 0; i + 1 < p.size(); ++i) indent += cols_of(p[i].text);
+        // Up to the text run: an offline pm's note comes after it.
+        const std::size_t after_text = l.what == kind::pm && l.offline ? 2 : 1;
+        for (std::size_t i = 0; i + after_text < p.size(); ++i) indent += cols_of(p[i].text);
         if (l.what == kind::action) indent += 1;  // the text run starts with the space after the nick
     } else if (l.what == kind::info && p.size() == 2) {
         const std::string& text = p[1].text;

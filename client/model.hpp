@@ -36,6 +36,7 @@ struct chat_line {
     bool self = false;      // written by us
     bool history = false;   // replayed by the server on join
     bool action = false;    // a pm that is an action
+    bool offline = false;   // a pm kept for an offline recipient: ours stored, or theirs delivered at login
     std::uint64_t local_id = 0;  // ties a pending line to its entry in model::pending
     std::uint64_t seq = 0;       // position in its window, for the "new" marker
 };

@@ -149,6 +149,7 @@ void on_pm(model& m, const json& body) {
     l.to = text_of(body, "to");
     l.text = lines_of(body, "text");
     l.action = bool_of(body, "action");
+    l.offline = bool_of(body, "offline");
     l.self = same_nick(l.from, m.nick);
     if (!l.self && is_ignored(m, l.from)) return;  // /ignore: not shown, no window opened
     const std::string peer = l.self ? l.to : l.from;
@@ -333,7 +334,9 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "joined") on_joined(m, b, fx);
     else if (f.type == "message" || f.type == "pm") {
         // Our own say or pm coming back (not a stored one): one answer, room for the next line.
-        const bool answer = !bool_of(b, "history") && same_nick(text_of(b, "from"), m.nick);
+        // A pm kept while we were offline and delivered at login is not an answer, whoever sent it.
+        const bool answer = !bool_of(b, "history") && same_nick(text_of(b, "from"), m.nick) &&
+                            !(bool_of(b, "offline") && same_nick(text_of(b, "to"), m.nick));
         if (answer) note_echo(m, f);
         else if (f.type == "message" && settling(m) && bool_of(b, "history")) settle_replayed(m, b, fx);
         if (f.type == "message") on_message(m, b);

@@ -55,6 +55,12 @@ struct limits {
     // Join, part and quit notices may wait this long for a write that carries other output; 0 = none.
     std::chrono::milliseconds notice_delay{50};
     std::size_t nicks_per_key = 3;              // nicks one client key may own (feature tls_identity)
+    // Offline private messages (feature offline_pm) waiting for one owned nick: a count (0 = the
+    // feature is off) and text bytes (also bounded to sendq/8, so a login's delivery fits the
+    // sendq beside the lobby's history); and waiting for all nicks together.
+    std::size_t offline_messages = 100;
+    std::size_t offline_bytes = 64 * 1024;
+    std::size_t offline_total = 10'000;
 };
 
 }  // namespace chat

@@ -242,6 +242,8 @@ std::string dispatcher::welcome(const std::string& nick) const {
                       {"burst", number(lim_.burst)},
                       {"history_page", max_history_page},
                       {"search_results", max_search_results}};
+    wire::out_json features = wire::out_json::array({"away", "multiline", "history_pages", "search", "tls_identity"});
+    if (lim_.offline_messages > 0) features.push_back("offline_pm");
     return wire::encode(wire::out_json{{"type", "welcome"},
                        {"version", protocol_version},
                        {"nick", nick},
@@ -249,7 +251,7 @@ std::string dispatcher::welcome(const std::string& nick) const {
                        {"instance", instance_},
                        {"default_room", default_room},
                        {"limits", lim},
-                       {"features", wire::out_json::array({"away", "multiline", "history_pages", "search", "tls_identity"})},
+                       {"features", features},
                        {"store", store_->state()}});
 }
 
@@ -292,6 +294,7 @@ void dispatcher::on_hello(participant& p, const json& b) {
     claim_if_free(p);
     p.deliver(share(welcome(s.nick)));
     join(p, registry_.lobby(), -1);
+    deliver_offline(p);
 }
 
 void dispatcher::on_say(participant& p, const json& b) {
@@ -334,6 +337,7 @@ void dispatcher::on_pm(participant& p, const json& b) {
 void dispatcher::pm(participant& p, std::string_view to, std::string_view text, bool action) {
     participant* target = registry_.find_nick(to);
     if (target == nullptr) {
+        if (lim_.offline_messages > 0 && !store_->nick_owner(to).empty()) return pm_offline(p, to, text, action);
         return refuse(p, {"no_such_nick", "nobody is called " + wire::shown(to)}, "pm", false, {}, wire::shown(to));
     }
     if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "pm", false, {}, target->chat().nick);
@@ -369,6 +373,44 @@ void dispatcher::on_nick(participant& p, const json& b) {
     claim_if_free(p);
     for (room* r : s.rooms) r->nick_changed();
     tell_neighbours(p, line, true);
+    deliver_offline(p);
+}
+
+void dispatcher::pm_offline(participant& p, std::string_view to, std::string_view text, bool action) {
+    // `to` fold-matches an owned nick, so it is a valid nick and safe to echo as sent.
+    const std::string nick(to);
+    if (auto bad = check_message(text, lim_)) return refuse(p, *bad, "pm", false, {}, nick);
+    const store::mailbox box = store_->offline_waiting(nick);
+    const std::size_t max_bytes = std::min(lim_.offline_bytes, lim_.sendq / 8);
+    if (box.count >= lim_.offline_messages || box.bytes + text.size() > max_bytes) {
+        return refuse(p,
+                      {"offline_full", nick + " is offline and has " + std::to_string(box.count) + " messages (" +
+                                           std::to_string(box.bytes) + " bytes) waiting, the most kept (" +
+                                           std::to_string(lim_.offline_messages) + " messages, " +
+                                           std::to_string(max_bytes) + " bytes); this one was not kept"},
+                      "pm", false, {}, nick);
+    }
+    if (store_->offline_total() >= lim_.offline_total) {
+        return refuse(p,
+                      {"offline_full", nick + " is offline and the server keeps no more offline messages (" +
+                                           std::to_string(lim_.offline_total) + " wait); this one was not kept"},
+                      "pm", false, {}, nick);
+    }
+    const std::uint64_t id = ++next_id_;
+    const std::int64_t ts = now_ms();
+    const stored_message m{id, {}, p.chat().nick, nick, ts, std::string(text), action};
+    // In the conversation's history too, so `history` with `nick` pages it like any pm.
+    store_->append(m);
+    store_->offline_put(m);
+    p.deliver(share(wire::pm(id, m.from, m.to, ts, text, action, true)));
+}
+
+void dispatcher::deliver_offline(participant& p) {
+    const peer_state& s = p.chat();
+    if (s.key.empty() || store_->nick_owner(s.nick) != s.key) return;
+    for (const stored_message& m : store_->offline_take(s.nick)) {
+        p.deliver(share(wire::pm(m.id, m.from, m.to, m.ts, m.text, m.action, true)));
+    }
 }
 
 void dispatcher::on_ping(participant& p, const json& b) {

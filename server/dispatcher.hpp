@@ -66,6 +66,11 @@ private:
     bool owned_by_another(const participant& p, std::string_view nick) const;
     static wire_error nick_owned(const std::string& nick);
     void claim_if_free(participant& p);
+    // Offline private messages (feature offline_pm): a pm to the owned nick `to` nobody holds is
+    // kept for its owner (or refused past the bounds); `p`'s key owns the nick it now holds: what
+    // waits for it is delivered, once.
+    void pm_offline(participant& p, std::string_view to, std::string_view text, bool action);
+    void deliver_offline(participant& p);
     void on_topic(participant& p, const json& body);
     void on_rooms(participant& p);
     void on_who(participant& p, const json& body);

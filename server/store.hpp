@@ -75,6 +75,19 @@ public:
     std::size_t nicks_owned(std::string_view key) const;
     virtual void own_nick(const std::string& nick, const std::string& key);
 
+    // Offline private messages (feature offline_pm): pms to an owned nick whose owner was not online,
+    // kept per recipient (folded `to`), oldest first, until its owner next takes the nick. A disk
+    // store writes a put and a take with the next commit and reads what waits back at start.
+    struct mailbox {
+        std::size_t count = 0;
+        std::size_t bytes = 0;  // of text
+    };
+    mailbox offline_waiting(std::string_view nick) const;
+    std::size_t offline_total() const { return offline_count_; }
+    virtual void offline_put(const stored_message& m);
+    // Everything waiting for `nick`, oldest first, and gone from the store: delivered once.
+    virtual std::vector<stored_message> offline_take(std::string_view nick);
+
     // Where messages go: "disk", "memory" (chosen, --no-store) or "failing" (meant for the disk,
     // memory-only until the disk works again).
     virtual const char* state() const = 0;
@@ -83,6 +96,8 @@ public:
 
 protected:
     std::map<std::string, std::string> owners_;  // folded nick -> owning key
+    std::map<std::string, std::vector<stored_message>> offline_;  // folded recipient -> waiting, by id
+    std::size_t offline_count_ = 0;
 };
 
 // Room names and nicks compare ASCII case-insensitively; the store keys them folded.

@@ -38,6 +38,30 @@ std::size_t store::nicks_owned(std::string_view key) const {
 
 void store::own_nick(const std::string& nick, const std::string& key) { owners_[fold_name(nick)] = key; }
 
+store::mailbox store::offline_waiting(std::string_view nick) const {
+    mailbox m;
+    const auto it = offline_.find(fold_name(nick));
+    if (it == offline_.end()) return m;
+    m.count = it->second.size();
+    for (const stored_message& x : it->second) m.bytes += x.text.size();
+    return m;
+}
+
+void store::offline_put(const stored_message& m) {
+    offline_[fold_name(m.to)].push_back(m);
+    ++offline_count_;
+}
+
+std::vector<stored_message> store::offline_take(std::string_view nick) {
+    std::vector<stored_message> out;
+    const auto it = offline_.find(fold_name(nick));
+    if (it == offline_.end()) return out;
+    out = std::move(it->second);
+    offline_.erase(it);
+    offline_count_ -= out.size();
+    return out;
+}
+
 namespace {
 
 // Conversations (rooms and pairs of nicks) kept at most; a new one past this is not remembered.

@@ -38,6 +38,11 @@ constexpr const char* migrations[] = {
     // 3: nicks owned by client keys (feature tls_identity); `key` is the folded nick.
     "CREATE TABLE nicks(key TEXT PRIMARY KEY, nick TEXT NOT NULL, owner TEXT NOT NULL, "
     "  since INTEGER NOT NULL) WITHOUT ROWID;",
+    // 4: offline private messages waiting for their owned recipient (feature offline_pm), a copy of
+    // the message (retention never removes one before it is delivered); `key` is the folded recipient.
+    "CREATE TABLE offline(id INTEGER PRIMARY KEY, key TEXT NOT NULL, sender TEXT NOT NULL, "
+    "  recipient TEXT NOT NULL, ts INTEGER NOT NULL, text TEXT NOT NULL, action INTEGER NOT NULL);"
+    "CREATE INDEX offline_key ON offline(key, id);",
 };
 
 int user_version(sqlite3* db, int& out) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "store_schema.hpp"
 #include "store_search.hpp"
@@ -199,8 +200,22 @@ public:
         pending_nicks_.emplace_back(nick, key);
     }
 
+    void offline_put(const stored_message& m) override {
+        store::offline_put(m);
+        pending_offline_.push_back(m);
+    }
+
+    std::vector<stored_message> offline_take(std::string_view nick) override {
+        std::vector<stored_message> out = store::offline_take(nick);
+        for (const stored_message& m : out) pending_taken_.push_back(m.id);
+        return out;
+    }
+
     void commit() override {
-        if (pending_.empty() && pending_rooms_.empty() && pending_nicks_.empty() && !instance_dirty_) return;
+        if (pending_.empty() && pending_rooms_.empty() && pending_nicks_.empty() && pending_offline_.empty() &&
+            pending_taken_.empty() && !instance_dirty_) {
+            return;
+        }
         if (!ok_) return;
         int rc = exec("BEGIN IMMEDIATE");
         for (const stored_message& m : pending_) {
@@ -242,6 +257,29 @@ public:
             s.done();
             if (rc == SQLITE_DONE) rc = SQLITE_OK;
         }
+        for (const stored_message& m : pending_offline_) {
+            if (rc != SQLITE_OK) break;
+            const statement& s = offline_put_;
+            s.bind(1, static_cast<std::int64_t>(m.id));
+            s.bind(2, fold_name(m.to));
+            s.bind(3, m.from);
+            s.bind(4, m.to);
+            s.bind(5, m.ts);
+            s.bind(6, m.text);
+            s.bind(7, std::int64_t{m.action ? 1 : 0});
+            rc = s.step();
+            s.done();
+            if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        }
+        // Taken after being put in the same turn: the put above is undone here, in one transaction.
+        for (const std::uint64_t id : pending_taken_) {
+            if (rc != SQLITE_OK) break;
+            const statement& s = offline_del_;
+            s.bind(1, static_cast<std::int64_t>(id));
+            rc = s.step();
+            s.done();
+            if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        }
         if (rc == SQLITE_OK) rc = put_meta("last_id", std::to_string(last_id_));
         if (rc == SQLITE_OK && instance_dirty_) rc = put_meta("instance", instance_);
         if (rc == SQLITE_OK) rc = exec("COMMIT");
@@ -254,6 +292,8 @@ public:
         pending_.clear();
         pending_rooms_.clear();
         pending_nicks_.clear();
+        pending_offline_.clear();
+        pending_taken_.clear();
         instance_dirty_ = false;
         // A flood that never leaves the loop idle still gets indexed, a batch at a time.
         if (last_id_ > fts_upto_ + max_unindexed) index_step();
@@ -394,7 +434,7 @@ private:
     }
 
     void close_db() {
-        for (statement* s : {&nick_put_, &insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
+        for (statement* s : {&offline_put_, &offline_del_, &nick_put_, &insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
                              &index_upto_, &prune_age_,
                              &prune_conv_, &prune_next_conv_, &prune_oldest_}) {
             s->reset();
@@ -488,6 +528,8 @@ private:
         prep(room_put_, "INSERT OR REPLACE INTO rooms(key, name, topic, topic_by, topic_ts) VALUES(?,?,?,?,?)");
         prep(meta_put_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
         prep(nick_put_, "INSERT OR REPLACE INTO nicks(key, nick, owner, since) VALUES(?,?,?,?)");
+        prep(offline_put_, "INSERT OR IGNORE INTO offline(id, key, sender, recipient, ts, text, action) VALUES(?,?,?,?,?,?,?)");
+        prep(offline_del_, "DELETE FROM offline WHERE id = ?");
         prep(page_, sel + "WHERE conv = ? AND id < ? ORDER BY id DESC LIMIT ?");
         // Room messages (of one room, when ?2 is set) and the asker's own private messages.
         prep(search_,
@@ -540,7 +582,38 @@ private:
         rc = n.prepare(db_, "SELECT key, owner FROM nicks");
         if (rc != SQLITE_OK) return rc;
         while ((rc = n.step()) == SQLITE_ROW) owners_.emplace(n.text(0), n.text(1));
-        return rc == SQLITE_DONE ? SQLITE_OK : rc;
+        if (rc != SQLITE_DONE) return rc;
+        return load_offline();
+    }
+
+    // What waits for offline recipients, read once (the first time the disk opens). Messages put or
+    // taken while the disk failed are pending writes: a put is kept, a taken one is not read back.
+    int load_offline() {
+        if (offline_loaded_) return SQLITE_OK;
+        statement o;
+        int rc = o.prepare(db_, "SELECT id, sender, recipient, ts, text, action FROM offline ORDER BY id");
+        if (rc != SQLITE_OK) return rc;
+        std::set<std::uint64_t> known(pending_taken_.begin(), pending_taken_.end());
+        for (const auto& [key, box] : offline_) {
+            for (const stored_message& m : box) known.insert(m.id);
+        }
+        while ((rc = o.step()) == SQLITE_ROW) {
+            stored_message m;
+            m.id = static_cast<std::uint64_t>(o.integer(0));
+            m.from = o.text(1);
+            m.to = o.text(2);
+            m.ts = o.integer(3);
+            m.text = o.text(4);
+            m.action = o.integer(5) != 0;
+            if (known.contains(m.id)) continue;
+            store::offline_put(m);
+        }
+        if (rc != SQLITE_DONE) return rc;
+        for (auto& [key, box] : offline_) {
+            std::sort(box.begin(), box.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+        }
+        offline_loaded_ = true;
+        return SQLITE_OK;
     }
 
     // Indexes the next batch of unindexed messages for search, in its own transaction; true when
@@ -675,13 +748,16 @@ private:
     std::vector<stored_message> pending_;
     std::map<std::string, stored_room> pending_rooms_;
     std::vector<std::pair<std::string, std::string>> pending_nicks_;  // nick, owner
+    std::vector<stored_message> pending_offline_;  // offline pms to insert
+    std::vector<std::uint64_t> pending_taken_;     // ids of offline pms delivered, to delete
+    bool offline_loaded_ = false;
     std::size_t unstored_ = 0;
     std::uint64_t stored_ = 0;
     std::uint64_t fts_upto_ = 0;  // every stored message with an id up to this is in the search index
     std::string conv_cursor_;
     steady::time_point search_deadline_{};
 
-    statement nick_put_, insert_, room_get_, room_put_, meta_put_, page_, search_, tail_, index_, index_upto_, prune_age_, prune_conv_, prune_next_conv_,
+    statement offline_put_, offline_del_, nick_put_, insert_, room_get_, room_put_, meta_put_, page_, search_, tail_, index_, index_upto_, prune_age_, prune_conv_, prune_next_conv_,
         prune_oldest_;
 };
 

@@ -105,8 +105,9 @@ std::string as_history(const std::string& live_line) {
 }
 
 std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std::int64_t ts,
-               std::string_view text, bool action) {
-    return text_frame("{\"type\":\"pm\",\"id\":", id, ",\"from\":", from, ",\"to\":", to, ts, text, action, "}\n");
+               std::string_view text, bool action, bool offline) {
+    return text_frame("{\"type\":\"pm\",\"id\":", id, ",\"from\":", from, ",\"to\":", to, ts, text, action,
+                      offline ? ",\"offline\":true}\n" : "}\n");
 }
 
 std::string joined(std::string_view room, std::string_view topic, std::string_view members_json,

@@ -28,8 +28,10 @@ std::string message(std::uint64_t id, std::string_view room, std::string_view fr
 // The same message line with "history":true.
 std::string as_history(const std::string& live_line);
 
+// With `offline` the frame ends in "offline":true (feature offline_pm): kept for a recipient who
+// was not online, to its sender when stored and to its recipient at the next login.
 std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std::int64_t ts,
-               std::string_view text, bool action);
+               std::string_view text, bool action, bool offline = false);
 
 // {"type":"joined","room":..,"topic":..,"members":<members_json>,"history":N,"store":..} with its
 // '\n', byte for byte what encode() makes of the same fields. `members_json` is an encoded array

@@ -770,3 +770,35 @@ TEST_CASE("model: /topic -clear sends an empty topic; offline the status bar sho
     feed(m, state(net_event::kind::disconnected, "eof"));
     CHECK(bar_text().find("#lobby (offline)") != std::string::npos);
 }
+
+TEST_CASE("model: offline pms (feature offline_pm) are marked: ours kept for later, theirs sent while we were away") {
+    model m = online();
+    type(m, "/msg carol see you tomorrow");
+    REQUIRE(m.in_flight == 1);
+    feed(m, R"({"type":"pm","id":12,"from":"alice","to":"carol","ts":1764079200000,"text":"see you tomorrow","action":false,"offline":true})");
+    CHECK(m.in_flight == 0);  // the echo answers the pm
+    const chat_line stored = m.windows[*find_window(m, "carol")].lines.back();
+    CHECK(stored.offline);
+    CHECK(plain_text(printed_line{"carol", true, stored}).find("[pm stored] <alice -> carol> see you tomorrow") != std::string::npos);
+    std::string shown;
+    for (const auto& r : pieces(m, m.windows[*find_window(m, "carol")], stored)) shown += r.text;
+    CHECK(shown.find("carol is offline: kept for their next login") != std::string::npos);
+
+    // A pm kept for us while we were away, delivered after welcome: marked, and no answer.
+    type(m, "/msg bob hi");
+    REQUIRE(m.in_flight == 1);
+    feed(m, R"({"type":"pm","id":7,"from":"dave","to":"alice","ts":1764070000000,"text":"did you see the build?","action":false,"offline":true})");
+    CHECK(m.in_flight == 1);
+    const chat_line got = m.windows[*find_window(m, "dave")].lines.back();
+    CHECK(got.offline);
+    CHECK_FALSE(got.self);
+    const std::string plain = plain_text(printed_line{"dave", true, got});
+    CHECK(plain.find("[pm offline] <dave -> alice> did you see the build?") != std::string::npos);
+    shown.clear();
+    for (const auto& r : pieces(m, m.windows[*find_window(m, "dave")], got)) shown += r.text;
+    CHECK(shown.find("(sent while you were away)") != std::string::npos);
+    // An ordinary pm has neither tag.
+    feed(m, R"({"type":"pm","id":13,"from":"dave","to":"alice","ts":1764079300000,"text":"live","action":false})");
+    CHECK(plain_text(printed_line{"dave", true, m.windows[*find_window(m, "dave")].lines.back()}).find("[pm] <dave -> alice> live") !=
+          std::string::npos);
+}

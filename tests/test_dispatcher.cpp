@@ -734,3 +734,142 @@ TEST_CASE("nick ownership: the first key to use a free nick owns it; other keys 
     CHECK(fx.d.messages().nick_owner("guest1").empty());
     CHECK(fx.d.messages().nick_owner("mallory") == mallory_key);
 }
+
+TEST_CASE("offline_pm: a pm to an owned nick whose owner is offline is kept, told to the sender, delivered once at the next login") {
+    fixture fx;
+    const std::string alice_key = "SHA256:" + std::string(43, 'A');
+    {
+        fake_peer a;
+        a.chat().key = alice_key;
+        fx.send(a, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+        const json w = a.take("welcome");
+        CHECK(std::find(w["features"].begin(), w["features"].end(), "offline_pm") != w["features"].end());
+        fx.d.leave(a, "quit");
+    }
+    fake_peer b;
+    fx.hello(b, "bob");
+    fx.send(b, {{"type", "pm"}, {"to", "ALICE"}, {"text", "are you there?"}});
+    const json echo = b.take("pm");
+    CHECK(echo["offline"] == true);
+    CHECK(echo["from"] == "bob");
+    CHECK(echo["to"] == "ALICE");
+    fx.send(b, {{"type", "pm"}, {"to", "alice"}, {"text", "second"}, {"action", true}});
+    const json echo2 = b.take("pm");
+    CHECK(echo2["offline"] == true);
+    CHECK(echo2["id"].get<std::uint64_t>() > echo["id"].get<std::uint64_t>());
+    // Nobody owns carol: still no_such_nick.
+    fx.send(b, {{"type", "pm"}, {"to", "carol"}, {"text", "hello?"}});
+    b.error("no_such_nick");
+    // A text error is still a text error.
+    fx.send(b, {{"type", "pm"}, {"to", "alice"}, {"text", ""}});
+    b.error("empty_text");
+    CHECK(fx.d.messages().offline_waiting("Alice").count == 2);
+
+    // Another key taking the nick is refused and gets nothing.
+    fake_peer m;
+    m.chat().key = "SHA256:" + std::string(43, 'M');
+    fx.send(m, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    m.error("nick_owned");
+    CHECK(m.count("pm") == 0);
+
+    // Her key comes back: welcome, joined, then the two pms as they were sent, marked offline.
+    fake_peer a;
+    a.chat().key = alice_key;
+    fx.send(a, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    CHECK(a.take()["type"] == "welcome");
+    CHECK(a.take()["type"] == "joined");
+    const json p1 = a.take();
+    CHECK(p1["type"] == "pm");
+    CHECK(p1["offline"] == true);
+    CHECK(p1["id"] == echo["id"]);
+    CHECK(p1["ts"] == echo["ts"]);
+    CHECK(p1["text"] == "are you there?");
+    const json p2 = a.take();
+    CHECK(p2["id"] == echo2["id"]);
+    CHECK(p2["action"] == true);
+    CHECK(a.frames.empty());
+    CHECK(fx.d.messages().offline_waiting("alice").count == 0);
+    // They are in the conversation's stored history like any pm.
+    fx.send(a, {{"type", "history"}, {"nick", "bob"}});
+    CHECK(a.take("history")["messages"].size() == 2);
+    // Online now: a pm is an ordinary one.
+    fx.send(b, {{"type", "pm"}, {"to", "alice"}, {"text", "live"}});
+    CHECK_FALSE(a.take("pm").contains("offline"));
+    // Once only: the next login brings nothing.
+    fx.d.leave(a, "quit");
+    fake_peer again;
+    again.chat().key = alice_key;
+    fx.send(again, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    CHECK(again.count("pm") == 0);
+}
+
+TEST_CASE("offline_pm: a nick change to an owned nick brings what waits for it; a keyless sender may write too") {
+    fixture fx;
+    const std::string key = "SHA256:" + std::string(43, 'K');
+    fake_peer a;
+    a.chat().key = key;
+    fx.hello(a, "alice");
+    fx.send(a, {{"type", "nick"}, {"nick", "alice2"}});  // her key owns alice and alice2
+    fake_peer guest;  // no key
+    fx.hello(guest, "guest");
+    fx.send(guest, {{"type", "pm"}, {"to", "alice"}, {"text", "for alice"}});
+    CHECK(guest.take("pm")["offline"] == true);
+    a.clear();
+    fx.send(a, {{"type", "nick"}, {"nick", "alice"}});
+    CHECK(a.take()["type"] == "nick");
+    const json p = a.take();
+    CHECK(p["type"] == "pm");
+    CHECK(p["offline"] == true);
+    CHECK(p["text"] == "for alice");
+}
+
+TEST_CASE("offline_pm: past the bounds the sender is told offline_full and nothing is kept; 0 turns it off") {
+    chat::limits l = fixture::no_rate();
+    l.offline_messages = 3;
+    l.offline_bytes = 10;
+    l.offline_total = 4;
+    fixture fx(l);
+    for (const char* nick : {"alice", "carol"}) {
+        fake_peer o;
+        o.chat().key = std::string("SHA256:") + nick;
+        fx.hello(o, nick);
+        fx.d.leave(o, "quit");
+    }
+    fake_peer b;
+    fx.hello(b, "bob");
+    auto send = [&](const char* to, const std::string& text) {
+        fx.send(b, {{"type", "pm"}, {"to", to}, {"text", text}});
+        return b.take();
+    };
+    CHECK(send("alice", "12345")["offline"] == true);
+    CHECK(send("alice", "1234")["offline"] == true);
+    // 9 bytes wait: 2 more would pass 10 bytes.
+    json e = send("alice", "12");
+    CHECK(e["code"] == "offline_full");
+    CHECK(e["about"] == "pm");
+    CHECK(e["nick"] == "alice");
+    CHECK(send("alice", "1")["offline"] == true);
+    // 3 messages wait: the count bound.
+    CHECK(send("alice", "x")["code"] == "offline_full");
+    CHECK(fx.d.messages().offline_waiting("alice").count == 3);
+    // carol's box is empty, but 4 wait in all would be the server's bound after one more.
+    CHECK(send("carol", "a")["offline"] == true);
+    e = send("carol", "b");
+    CHECK(e["code"] == "offline_full");
+    CHECK(e["message"].get<std::string>().find("no more offline messages") != std::string::npos);
+    CHECK(fx.d.messages().offline_total() == 4);
+
+    chat::limits off = fixture::no_rate();
+    off.offline_messages = 0;
+    fixture fx0(off);
+    fake_peer o;
+    o.chat().key = "SHA256:x";
+    fx0.send(o, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    const json w = o.take("welcome");
+    CHECK(std::find(w["features"].begin(), w["features"].end(), "offline_pm") == w["features"].end());
+    fx0.d.leave(o, "quit");
+    fake_peer s;
+    fx0.hello(s, "bob");
+    fx0.send(s, {{"type", "pm"}, {"to", "alice"}, {"text", "hi"}});
+    s.error("no_such_nick");
+}

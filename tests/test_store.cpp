@@ -139,6 +139,41 @@ TEST_CASE("store: owned nicks survive closing and opening again") {
     CHECK(st->nick_owner("bob").empty());
 }
 
+TEST_CASE("store: offline private messages survive closing and opening until taken, then never come back") {
+    temp_dir dir;
+    {
+        auto st = open_store(dir.path);
+        st->offline_put(pm(5, "bob", "Alice", "first"));
+        st->offline_put(pm(7, "carol", "alice", "second"));
+        st->offline_put(pm(8, "bob", "dave", "for dave"));
+        st->commit();
+    }
+    {
+        auto st = open_store(dir.path);
+        CHECK(st->offline_total() == 3);
+        CHECK(st->offline_waiting("ALICE").count == 2);
+        CHECK(st->offline_waiting("ALICE").bytes == 11);
+        // Put and taken in the same turn: written and deleted in one commit.
+        st->offline_put(pm(9, "bob", "erin", "gone at once"));
+        CHECK(st->offline_take("erin").size() == 1);
+        const auto got = st->offline_take("alice");
+        REQUIRE(got.size() == 2);
+        CHECK(got[0].id == 5);
+        CHECK(got[0].from == "bob");
+        CHECK(got[0].to == "Alice");
+        CHECK(got[0].text == "first");
+        CHECK(got[0].ts == 1764079200005);
+        CHECK(got[1].id == 7);
+        CHECK(st->offline_take("alice").empty());
+        st->commit();
+    }
+    auto st = open_store(dir.path);
+    CHECK(st->offline_take("alice").empty());
+    CHECK(st->offline_take("erin").empty());
+    CHECK(st->offline_total() == 1);
+    CHECK(st->offline_take("Dave").size() == 1);
+}
+
 TEST_CASE("store: search finds words in rooms and in the asker's own private messages only") {
     temp_dir dir;
     auto st = open_store(dir.path);

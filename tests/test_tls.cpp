@@ -412,3 +412,50 @@ TEST_CASE("tls_identity: a nick is owned by the first key across reconnects and 
     tls_client alice(srv.tls_port(), &alice_id);
     CHECK(!tls_hello(alice, "ALICE").is_null());
 }
+
+TEST_CASE("offline_pm: a pm to alice while she is offline is kept across a restart and delivered once, at her next login") {
+    scratch dir;
+    const auto alice_id = *chat::tls::make_identity("chat").value;
+    // The pms alice gets after her welcome up to the pong of a ping sent after hello (whatever the
+    // login delivers comes before it); then she quits.
+    auto login = [&](std::uint16_t port) {
+        tls_client alice(port, &alice_id);
+        REQUIRE(!tls_hello(alice, "alice").is_null());
+        alice.send(json{{"type", "ping"}, {"token", "end"}});
+        std::vector<json> pms;
+        while (auto l = alice.line()) {
+            auto r = chat::decode(*l, 16);
+            REQUIRE(r);
+            if (r.value->type == "pm") pms.push_back(r.value->body);
+            if (r.value->type != "pong") continue;
+            // Gone for sure (the server closes after a quit) before anyone writes to her again.
+            alice.send(json{{"type", "quit"}});
+            while (alice.line()) {
+            }
+            return pms;
+        }
+        FAIL("alice never got her pong");
+        return pms;
+    };
+    json echo;
+    {
+        chatd_process srv({"--state-dir", dir.path(), "--rate", "0"});
+        CHECK(login(srv.tls_port()).empty());  // alice's key now owns alice; she leaves
+        tls_client bob(srv.tls_port());       // a bot with plain TLS and no key
+        REQUIRE(!tls_hello(bob, "bob").is_null());
+        bob.send(json{{"type", "pm"}, {"to", "alice"}, {"text", "the build is green"}});
+        echo = bob.wait_for("pm");
+        CHECK(echo.value("offline", false));
+        bob.send(json{{"type", "pm"}, {"to", "nobody"}, {"text", "hello?"}});
+        CHECK(bob.wait_for("error").value("code", "") == "no_such_nick");
+    }
+    chatd_process srv({"--state-dir", dir.path(), "--rate", "0"});
+    const auto got = login(srv.tls_port());
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].value("offline", false));
+    CHECK(got[0].value("text", "") == "the build is green");
+    CHECK(got[0].value("from", "") == "bob");
+    CHECK(got[0]["id"] == echo["id"]);
+    CHECK(got[0]["ts"] == echo["ts"]);
+    CHECK(login(srv.tls_port()).empty());  // once only
+}
