@@ -197,7 +197,7 @@ session::wrote session::write_queued(bool may_stall) {
         const bool blocked = ec == asio::error::would_block || ec == asio::error::try_again;
         if (ec && !blocked) return wrote::failed;
         queue_.consume(n);
-        // All offered, or all one call may take (TLS: a full record): the kernel is not full yet.
+        // All offered, or all one call may take (TLS: a full batch of records): the kernel is not full yet.
         const bool took_all = !blocked && (n == offered || n >= io_->max_write());
         if (n > 0 && (took_all || clock_.stalling())) clock_.write_progress(clock::now(), took_all);
         if (took_all) continue;

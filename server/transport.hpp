@@ -38,7 +38,7 @@ public:
     // Offers `bufs`, in order, as one gathered write without waiting. Returns the bytes taken, which
     // may stop anywhere inside a buffer; would_block when the transport took none.
     virtual std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) = 0;
-    // The most one write_now takes (TLS: one record's worth); a call that took this many may be
+    // The most one write_now takes (TLS: four records' worth); a call that took this many may be
     // followed at once by another.
     virtual std::size_t max_write() const { return static_cast<std::size_t>(-1); }
     // Completes when write_now may take bytes again.

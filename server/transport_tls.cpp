@@ -6,7 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <utility>
+
 #include <asio/experimental/as_tuple.hpp>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 
 #include "context.hpp"
@@ -34,6 +37,59 @@ std::string last_openssl_error() {
 std::vector<char>& record_scratch() {
     static std::vector<char> buf(record_max);
     return buf;
+}
+
+// The records of one write_now, before they are sent (one thread: one batch at a time).
+std::string& batch_scratch() {
+    static std::string buf;
+    return buf;
+}
+
+// The socket BIO's behaviour, with writes routed through tls_transport::bio_write.
+int bio_write_ex(BIO* b, const char* data, std::size_t len, std::size_t* put) {
+    BIO_clear_retry_flags(b);
+    auto* t = static_cast<tls_transport*>(BIO_get_data(b));
+    *put = 0;
+    const long r = t->bio_write(data, len, *put);
+    if (r == 0) BIO_set_retry_write(b);
+    return r > 0 ? 1 : 0;
+}
+
+int bio_read_ex(BIO* b, char* data, std::size_t len, std::size_t* got) {
+    BIO_clear_retry_flags(b);
+    auto* t = static_cast<tls_transport*>(BIO_get_data(b));
+    *got = 0;
+    const long r = t->bio_read(data, len, *got);
+    if (r == 0) BIO_set_retry_read(b);
+    // The peer's FIN, told to OpenSSL as a socket BIO does (SSL_OP_IGNORE_UNEXPECTED_EOF reads it).
+    if (r < 0 && errno == 0) BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+    return r > 0 ? 1 : 0;
+}
+
+long bio_ctrl(BIO* b, int cmd, long, void*) {
+    switch (cmd) {
+    case BIO_CTRL_FLUSH: return 1;  // nothing is held that a flush could send
+    case BIO_CTRL_EOF: return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    case BIO_C_GET_FD: return -1;
+    default: return 0;
+    }
+}
+
+int bio_create(BIO* b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+BIO_METHOD* bio_method() {
+    static BIO_METHOD* m = [] {
+        BIO_METHOD* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "chatd socket");
+        BIO_meth_set_write_ex(meth, bio_write_ex);
+        BIO_meth_set_read_ex(meth, bio_read_ex);
+        BIO_meth_set_ctrl(meth, bio_ctrl);
+        BIO_meth_set_create(meth, bio_create);
+        return meth;
+    }();
+    return m;
 }
 
 }  // namespace
@@ -107,7 +163,13 @@ asio::awaitable<asio::error_code> tls_transport::handshake() {
         failure_ = "no memory for TLS";
         co_return asio::error::no_memory;
     }
-    SSL_set_fd(ssl_, socket_.native_handle());
+    BIO* bio = BIO_new(bio_method());
+    if (bio == nullptr) {
+        failure_ = "no memory for TLS";
+        co_return asio::error::no_memory;
+    }
+    BIO_set_data(bio, this);
+    SSL_set_bio(ssl_, bio, bio);
     SSL_set_accept_state(ssl_);
     SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     for (;;) {
@@ -172,27 +234,132 @@ std::size_t tls_transport::read_now(std::span<char> buf, asio::error_code& ec) {
     return total;
 }
 
+long tls_transport::bio_read(char* data, std::size_t len, std::size_t& got) {
+    for (;;) {
+        const ssize_t n = ::recv(socket_.native_handle(), data, len, 0);
+        if (n > 0) {
+            got = static_cast<std::size_t>(n);
+            return 1;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        if (n == 0) errno = 0;  // the end of the stream, not an error
+        return -1;
+    }
+}
+
+long tls_transport::bio_write(const char* data, std::size_t len, std::size_t& put) {
+    // In a batch, or behind ciphertext still waiting (a record written by OpenSSL on its own, such
+    // as a key update, must not overtake it): appended, sent in order later.
+    if (batching_ || !pending_.empty()) {
+        (batching_ ? batch_scratch() : pending_).append(data, len);
+        put = len;
+        return 1;
+    }
+    for (;;) {
+        const ssize_t n = ::send(socket_.native_handle(), data, len, MSG_NOSIGNAL);
+        if (n >= 0) {
+            put = static_cast<std::size_t>(n);
+            return 1;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return -1;
+    }
+}
+
+bool tls_transport::send_pending(asio::error_code& ec) {
+    while (pending_sent_ < pending_.size()) {
+        const ssize_t n = ::send(socket_.native_handle(), pending_.data() + pending_sent_,
+                                 pending_.size() - pending_sent_, MSG_NOSIGNAL);
+        if (n > 0) {
+            pending_sent_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            ec = asio::error::would_block;
+        } else {
+            failure_ = std::string("TLS write: ") + std::strerror(errno);
+            ec = asio::error::connection_reset;
+        }
+        return false;
+    }
+    // Given back at once: an idle connection keeps no ciphertext buffer.
+    std::string().swap(pending_);
+    pending_sent_ = 0;
+    return true;
+}
+
 std::size_t tls_transport::write_now(std::span<const iovec> bufs, asio::error_code& ec) {
     ec.clear();
+    if (!pending_.empty()) {
+        // The records of an earlier call, offered again from the same bytes: their plaintext is
+        // taken once the kernel has all of them.
+        if (!send_pending(ec)) return 0;
+        return std::exchange(pending_plain_, 0);
+    }
+    std::string& out = batch_scratch();
+    out.clear();
     std::vector<char>& rec = record_scratch();
-    std::size_t len = 0;
-    for (const iovec& v : bufs) {
-        const std::size_t take = std::min(v.iov_len, record_max - len);
-        std::memcpy(rec.data() + len, v.iov_base, take);
-        len += take;
-        if (len == record_max) break;
-    }
-    if (len == 0) return 0;
-    ERR_clear_error();
-    std::size_t n = 0;
-    const int r = SSL_write_ex(ssl_, rec.data(), len, &n);
-    if (r == 1) {
+    std::size_t taken = 0;
+    std::size_t skip = 0;  // plaintext already made into records
+    batching_ = true;
+    for (;;) {
+        std::size_t len = 0;
+        std::size_t at = 0;
+        for (const iovec& v : bufs) {
+            if (len == record_max) break;
+            if (at + v.iov_len <= skip) {
+                at += v.iov_len;
+                continue;
+            }
+            const std::size_t from = skip > at ? skip - at : 0;
+            const std::size_t take = std::min(v.iov_len - from, record_max - len);
+            std::memcpy(rec.data() + len, static_cast<const char*>(v.iov_base) + from, take);
+            len += take;
+            at += v.iov_len;
+        }
+        if (len == 0) break;
+        ERR_clear_error();
+        std::size_t n = 0;
+        const int r = SSL_write_ex(ssl_, rec.data(), len, &n);
+        if (r != 1) {
+            batching_ = false;
+            want_read_on_write_ = SSL_get_error(ssl_, r) == SSL_ERROR_WANT_READ;
+            ec = error_of(r, "TLS write");
+            if (ec == asio::error::would_block && !out.empty()) break;  // send what was made
+            out.clear();
+            return 0;
+        }
         want_read_on_write_ = false;
-        return n;
+        taken += n;
+        skip += n;
+        if (taken >= max_write()) break;
     }
-    want_read_on_write_ = SSL_get_error(ssl_, r) == SSL_ERROR_WANT_READ;
-    ec = error_of(r, "TLS write");
-    return 0;
+    batching_ = false;
+    // One system call for the batch; what the kernel does not take waits in pending_.
+    std::size_t sent = 0;
+    while (sent < out.size()) {
+        const ssize_t n = ::send(socket_.native_handle(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            failure_ = std::string("TLS write: ") + std::strerror(errno);
+            ec = asio::error::connection_reset;
+            return 0;
+        }
+        pending_.assign(out, sent, std::string::npos);
+        pending_sent_ = 0;
+        pending_plain_ = taken;
+        ec = asio::error::would_block;
+        return 0;
+    }
+    ec.clear();
+    return taken;
 }
 
 transport::wait_result tls_transport::wait_writable() {

@@ -1,7 +1,9 @@
 // TLS under a session: OpenSSL driven directly on the non-blocking socket, in the transport's
 // reactor shape (try now, wait for readiness only when OpenSSL asks). Not asio::ssl::stream: that
 // keeps two 17 KiB buffers per stream for its whole life, where OpenSSL's own are released while the
-// connection is idle (SSL_MODE_RELEASE_BUFFERS, docs/performance.md).
+// connection is idle (SSL_MODE_RELEASE_BUFFERS, docs/performance.md). OpenSSL reaches the socket
+// through a BIO of ours, so that the records of one write_now leave in one system call, as the
+// plaintext transport's gathered write does.
 #pragma once
 
 #include <cstddef>
@@ -35,11 +37,12 @@ public:
     asio::awaitable<asio::error_code> handshake() override;
     wait_result wait_readable() override;
     std::size_t read_now(std::span<char> buf, asio::error_code& ec) override;
-    // Up to 16 KiB of the gather as one TLS record: a turn's frames for a client are one record, not
-    // one per frame. would_block (none taken) until the whole record is in the kernel; the retry
-    // offers the same bytes again, as OpenSSL requires, because the send queue still holds them.
+    // Up to 64 KiB of the gather as TLS records of up to 16 KiB each (a turn's frames for a client
+    // are one record, not one per frame), all sent with one system call. would_block (none taken)
+    // until every byte of them is in the kernel: the rest waits in `pending_`, and the retry, which
+    // offers the same bytes again because the send queue still holds them, sends it first.
     std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) override;
-    std::size_t max_write() const override { return 16 * 1024; }
+    std::size_t max_write() const override { return 64 * 1024; }
     wait_result wait_writable() override;
     // close_notify, offered once and never waited for (the session's linger timer bounds the close).
     void shutdown_send() override;
@@ -49,14 +52,25 @@ public:
     std::string peer_fingerprint() const override { return peer_fingerprint_; }
     std::string failure() const override { return failure_; }
 
+    // OpenSSL's reads and writes go through this (a BIO of our own on the socket): writes made while
+    // write_now batches records are gathered in one buffer, all others go straight to the socket.
+    long bio_read(char* data, std::size_t len, std::size_t& got);
+    long bio_write(const char* data, std::size_t len, std::size_t& put);
+
 private:
     // Maps an OpenSSL failure to an error code (eof for a peer that just left), noting why.
     asio::error_code error_of(int ret, const char* what);
+    // Sends what `pending_` holds from `pending_sent_` on; true when none is left.
+    bool send_pending(asio::error_code& ec);
 
     asio::ip::tcp::socket socket_;
     const tls_settings& settings_;
     SSL* ssl_ = nullptr;
     bool want_read_on_write_ = false;  // the last write needs the peer's bytes first
+    bool batching_ = false;            // inside write_now: OpenSSL's output goes to the batch
+    std::string pending_;              // ciphertext made but not yet taken by the kernel
+    std::size_t pending_sent_ = 0;     // bytes of pending_ already sent
+    std::size_t pending_plain_ = 0;    // plaintext bytes of the send queue that pending_ carries
     std::string peer_fingerprint_;
     std::string failure_;
 };

@@ -248,6 +248,30 @@ TEST_CASE("tls: the frames of one turn for a client leave in one TLS record, not
     CHECK(app_data_records(spy.from_server()) - before == 1);
 }
 
+TEST_CASE("tls: a client that reads slowly gets every message, in order, through the server's held records") {
+    // alice's tiny receive window keeps the server's records waiting in its socket and in the
+    // transport (part of a batch sent, the rest held): nothing may be lost, doubled or reordered.
+    chatd_process srv({"--rate", "0", "--sendq", "16777216"});
+    tls_client alice(srv.tls_port(), nullptr, 10000, 4096);
+    REQUIRE(alice.handshaken());
+    REQUIRE(!tls_hello(alice, "alice").is_null());
+    test_client bob = srv.client();
+    bob.hello("bob");
+    constexpr int count = 3000;
+    const std::string pad(900, 'x');
+    std::string burst;
+    for (int i = 0; i < count; ++i) {
+        burst += chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", "n" + std::to_string(i) + " " + pad}});
+    }
+    REQUIRE(bob.send_raw(burst));  // ~2.8 MB for alice, far beyond what her socket holds
+    for (int i = 0; i < count; ++i) {
+        const json m = alice.wait_for("message");
+        REQUIRE_MESSAGE(!m.is_null(), "message " << i << " of " << count << " never came");
+        REQUIRE(m.value("from", "") == "bob");
+        REQUIRE(m.value("text", "") == "n" + std::to_string(i) + " " + pad);
+    }
+}
+
 TEST_CASE("tls: the server key is made once (0600), survives restarts, and --fingerprint prints it") {
     scratch dir;
     std::string first;

@@ -91,9 +91,12 @@ private:
 // certificate), trusts whatever key the server shows and reports it (server_key()).
 class tls_client {
 public:
-    explicit tls_client(std::uint16_t port, const chat::tls::identity* id = nullptr, int timeout_ms = 5000)
+    // `rcvbuf` > 0 shrinks the socket's receive buffer before connecting (a slow reader's window).
+    explicit tls_client(std::uint16_t port, const chat::tls::identity* id = nullptr, int timeout_ms = 5000,
+                        int rcvbuf = 0)
         : ctx_(chat::tls::client_context(id)) {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(port);
