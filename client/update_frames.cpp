@@ -83,6 +83,11 @@ void on_joined(model& m, const json& body, effects& fx) {
     if (!w.topic.empty()) text += " -- topic: " + w.topic;
     chat_line joined_line = notice(text, m.now.utc_ms);
     if (!was_joining || !replace_joining_line(w, joined_line)) add_line(m, w, std::move(joined_line));
+    // The server relays but cannot store (a disk fault it has logged): say so where it matters.
+    if (text_of(body, "store") == "failing") {
+        add_line(m, w, make_line(kind::error, "the server cannot write its history to disk now: what is said in " + room +
+                                                   " is relayed, and kept in the server's memory until its disk works again"));
+    }
     if (!m.ever_joined && !m.line_mode) {
         add_line(m, w, make_line(kind::info, "type /help for commands; Alt-1..9 or Ctrl-N/Ctrl-P switch windows"));
     }

@@ -81,6 +81,20 @@ TEST_CASE("model: welcome and joined make #lobby the current window") {
     CHECK(current_window(m).members.size() == 2);
 }
 
+TEST_CASE("model: a room joined while the server's store fails says its history is not being kept") {
+    model m = online();
+    CHECK(texts(current_window(m), chat_line::kind::error).empty());  // "store" absent: nothing to say
+    feed(m, R"({"type":"joined","room":"#ops","topic":"","members":["alice"],"history":0,"store":"disk"})");
+    REQUIRE(find_window(m, "#ops"));
+    CHECK(texts(m.windows[*find_window(m, "#ops")], chat_line::kind::error).empty());
+    feed(m, R"({"type":"joined","room":"#dev","topic":"","members":["alice"],"history":0,"store":"failing"})");
+    REQUIRE(find_window(m, "#dev"));
+    const auto errors = texts(m.windows[*find_window(m, "#dev")], chat_line::kind::error);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("cannot write its history to disk") != std::string::npos);
+    CHECK(errors[0].find("#dev") != std::string::npos);
+}
+
 TEST_CASE("model: history comes first, live messages after, duplicates by id are dropped") {
     model m = online();
     feed(m, msg(5, "#lobby", "bob", "old one", true));
