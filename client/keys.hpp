@@ -17,7 +17,8 @@ struct key {
     type what = type::none;
     char32_t cp = 0;  // the character; for ctrl/alt the letter or digit pressed with it; F-key number
     std::string text;        // paste: the bytes between the start and end markers
-    bool cut_short = false;  // paste: the end marker never came (or the paste passed the size cap)
+    bool cut_short = false;  // paste: the end marker never came
+    bool too_big = false;    // paste: it passed the size cap; `text` holds its start
 };
 
 }  // namespace chat::client

@@ -105,7 +105,6 @@ char32_t read_utf8(int lead) {
 // neither typed keys nor commands. Turned off again on every way out, suspend included.
 constexpr const char* paste_on = "\x1b[?2004h";
 constexpr const char* paste_off = "\x1b[?2004l";
-constexpr const char* paste_end = "\x1b[201~";
 constexpr auto paste_timeout = std::chrono::milliseconds(1000);  // no byte for this long: the end marker is lost
 constexpr std::size_t max_paste = 1024 * 1024;
 
@@ -282,33 +281,20 @@ bool terminal::continue_paste(key& k) {
         const int ch = getch();
         if (ch == ERR) {
             if (std::chrono::steady_clock::now() - paste_last_ < paste_timeout) return false;
-            k = key{};
-            k.what = key::type::paste;
-            k.cut_short = true;
+            k = paste_.take(false);
             break;
         }
         paste_last_ = std::chrono::steady_clock::now();
         if (ch >= KEY_MIN) {
-            if (ch == KEY_ENTER) paste_ += '\r';
-            continue;  // a key code ncurses made of pasted bytes: not text
+            paste_.feed_key(ch == KEY_ENTER);  // a key code curses made of pasted bytes: not text
+            continue;
         }
-        if (paste_.size() < max_paste + 8) {
-            paste_ += static_cast<char>(ch);
-        } else {
-            paste_full_ = true;
-        }
-        if (paste_.ends_with(paste_end)) {
-            paste_.resize(paste_.size() - std::string_view(paste_end).size());
-            k = key{};
-            k.what = key::type::paste;
-            k.cut_short = paste_full_;
+        if (paste_.feed(static_cast<char>(ch))) {
+            k = paste_.take(true);
             break;
         }
     }
-    k.text = std::move(paste_);
-    paste_.clear();
     in_paste_ = false;
-    paste_full_ = false;
     return true;
 }
 
@@ -377,7 +363,7 @@ bool terminal::read_key(key& k) {
                 decode_sequence(static_cast<char32_t>(next), k);
                 if (k.what == t::paste) {
                     in_paste_ = true;
-                    paste_.clear();
+                    paste_ = paste_bytes(max_paste);
                     paste_last_ = std::chrono::steady_clock::now();
                     if (!continue_paste(k)) k = key{};  // an unfinished paste is no key yet
                     return true;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "keys.hpp"
+#include "paste_bytes.hpp"
 #include "style.hpp"
 
 namespace chat::client {
@@ -64,8 +65,7 @@ private:
     bool mouse_ = false;
     // A bracketed paste being read: it may span several reads.
     bool in_paste_ = false;
-    bool paste_full_ = false;
-    std::string paste_;
+    paste_bytes paste_{0};
     std::chrono::steady_clock::time_point paste_last_{};
     bool continue_paste(key& k);
 };

@@ -39,7 +39,8 @@ bool send_message(model& m, effects& fx, const std::string& target, bool query, 
 std::vector<std::string> split_message(std::string_view text, const chat::limits& lim);
 // A bracketed paste arrived: one line is typed in; a few lines go to the input line as one message;
 // more, or more than one message holds, become an offer shown before sending.
-void on_paste(model& m, std::string_view raw, bool cut_short);
+// `cut_short`: its end marker never came; `too_big`: it passed the terminal's cap (`raw` is its start).
+void on_paste(model& m, std::string_view raw, bool cut_short, bool too_big = false);
 void offer_paste(model& m, std::string text, std::string note);
 // Enter on a line holding line breaks: one message, or an offer to send it in parts.
 bool send_text(model& m, effects& fx, const std::string& text);

@@ -45,7 +45,7 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int term_cols, effect
     if (search_key(m, k, page_rows, page_cols, fx)) return false;
     switch (k.what) {
     case t::paste:
-        on_paste(m, k.text, k.cut_short);
+        on_paste(m, k.text, k.cut_short, k.too_big);
         break;
     case t::escape:
         break;

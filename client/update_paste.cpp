@@ -85,10 +85,10 @@ void offer_paste(model& m, std::string text, std::string note) {
     m.paste.note = std::move(note);
 }
 
-void on_paste(model& m, std::string_view raw, bool cut_short) {
+void on_paste(model& m, std::string_view raw, bool cut_short, bool too_big) {
     std::size_t removed = 0;
     std::string text = normalise(raw, removed);
-    if (text.find('\n') == std::string::npos && !cut_short && removed == 0) {
+    if (text.find('\n') == std::string::npos && !cut_short && !too_big && removed == 0) {
         m.input.insert_utf8(text);  // one line: it is typing, not a message of its own yet
         return;
     }
@@ -104,6 +104,7 @@ void on_paste(model& m, std::string_view raw, bool cut_short) {
     m.input.clear();
     std::string note;
     if (cut_short) note = "the paste did not end properly (the terminal sent no end marker); this is what arrived. ";
+    if (too_big) note += "the paste is larger than this client takes at once (1 MiB); this is its start, the rest was left out. ";
     if (removed > 0) note += std::to_string(removed) + " control characters were left out. ";
     const std::size_t lines = count_lines(text);
     // A few lines go to the input line to be looked at and sent with Enter; more are shown first.
