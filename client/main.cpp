@@ -36,6 +36,9 @@ using namespace chat::client;
 namespace {
 
 constexpr std::size_t queue_capacity = chat::client_bounds::event_queue;
+// Line mode's queue never drops; past this the network thread stops reading (each event holds a
+// decoded frame, about 1 KiB: 8192 of them were half of a piping client's memory).
+constexpr std::size_t line_mode_queue_capacity = 2048;
 
 // The first-use question on the terminal, before the full screen opens: one keystroke, 'y' trusts.
 // Anything else (or no terminal) refuses.
@@ -168,7 +171,7 @@ int main(int argc, char** argv) {
     cfg.known_servers_path = dir + "/known_servers";
     cfg.trust = opts->trust;
     cfg.trust_first_use = opts->trust_first_use;
-    auto q = std::make_unique<event_queue>(queue_capacity, plain);
+    auto q = std::make_unique<event_queue>(plain ? line_mode_queue_capacity : queue_capacity, plain);
     auto conn = std::make_unique<connection>(cfg, *q);
 
     // Connect and register before any screen is drawn, so a failure is one clean line.
@@ -189,7 +192,7 @@ int main(int argc, char** argv) {
                 }();
                 m = fresh;
                 conn.reset();
-                q = std::make_unique<event_queue>(queue_capacity, plain);
+                q = std::make_unique<event_queue>(plain ? line_mode_queue_capacity : queue_capacity, plain);
                 conn = std::make_unique<connection>(cfg, *q);
                 continue;
             }

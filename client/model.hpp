@@ -162,7 +162,8 @@ struct model {
     // connection that dies first loses nothing: after the reconnect its lines are `unsettled` until
     // the rejoined rooms' replays (`replays`) show which arrived; the rest go back to the front of
     // `pending`, and where nothing can tell, the line says it may not have arrived. Nothing new is
-    // sent while lines are unsettled. Past `max_unanswered_bytes` the in-flight window closes.
+    // sent while lines are unsettled. Past `max_unanswered_bytes` (entries and their text) the
+    // in-flight window closes.
     std::deque<sent_line> unanswered;
     std::size_t unanswered_bytes = 0;
     std::size_t max_unanswered_bytes = 1024 * 1024;

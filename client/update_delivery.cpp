@@ -21,7 +21,8 @@ std::string raw_text(const json& body, const char* key) {
     return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::size_t cost(const sent_line& s) { return s.line.text.size() + s.line.window.size(); }
+// What a kept line holds in memory: short lines are mostly the entry itself.
+std::size_t cost(const sent_line& s) { return sizeof(sent_line) + s.line.text.size() + s.line.window.size(); }
 
 replay_wait* wait_for(model& m, std::string_view room) {
     const auto it = std::find_if(m.replays.begin(), m.replays.end(),
