@@ -14,6 +14,7 @@
 
 #include "discovery_announce.hpp"
 #include "identity.hpp"
+#include "nicks_command.hpp"
 #include "server.hpp"
 #include "store_sqlite.hpp"
 
@@ -90,6 +91,15 @@ void print_hint(const std::vector<tcp::endpoint>& eps, bool discoverable, const 
 }  // namespace
 
 int main(int argc, char** argv) {
+    // `chatd nicks ...`: the operator's subcommand on a stopped chatd's state directory.
+    if (argc >= 2 && std::strcmp(argv[1], "nicks") == 0) {
+        std::string out;
+        std::string err;
+        const int status = chat::run_nicks_command(std::vector<std::string>(argv + 2, argv + argc), out, err);
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        std::fwrite(err.data(), 1, err.size(), stderr);
+        return status;
+    }
     auto parsed = chat::parse_options(argc, argv);
     if (!parsed.value) {
         if (parsed.exit_status == 0) {

@@ -200,6 +200,7 @@ const std::vector<flag>& flags() {
 std::string usage() {
     std::string out =
         "usage: chatd [options]\n"
+        "       chatd nicks [--state-dir DIR] list | release NICK   (owned nicks; chatd stopped)\n"
         "A chat server for a LAN, speaking JSON lines (see docs/protocol.md).\n\n";
     out += cli::describe(flags());
     out += "  --help                        this text\n";

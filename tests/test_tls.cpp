@@ -483,3 +483,60 @@ TEST_CASE("offline_pm: a pm to alice while she is offline is kept across a resta
     CHECK(got[0]["ts"] == echo["ts"]);
     CHECK(login(srv.tls_port()).empty());  // once only
 }
+
+TEST_CASE("chatd nicks: list and release on a stopped chatd's state directory; refused while a chatd uses it") {
+    scratch dir;
+    const auto alice_id = *chat::tls::make_identity("chat").value;
+    const auto mallory_id = *chat::tls::make_identity("chat").value;
+    const std::string nicks = chatd_process::binary() + " nicks --state-dir " + dir.path();
+    int status = -1;
+    {
+        chatd_process srv({"--state-dir", dir.path(), "--rate", "0"});
+        {
+            tls_client alice(srv.tls_port(), &alice_id);
+            REQUIRE(!tls_hello(alice, "Alice").is_null());
+            alice.send(json{{"type", "quit"}});
+            while (alice.line()) {
+            }
+        }
+        tls_client bob(srv.tls_port());
+        REQUIRE(!tls_hello(bob, "bob").is_null());
+        bob.send(json{{"type", "pm"}, {"to", "alice"}, {"text", "only for alice"}});
+        CHECK(bob.wait_for("pm").value("offline", false));
+        // While this chatd holds the directory: refused, with its pid, and nothing changes.
+        const std::string out = run(nicks + " release alice 2>&1", &status);
+        CHECK(status == 1);
+        CHECK(out.find("a chatd (pid ") != std::string::npos);
+        CHECK(out.find("stop it first") != std::string::npos);
+    }
+    std::string out = run(nicks + " list 2>&1", &status);
+    CHECK(status == 0);
+    CHECK(out.find("NICK") == 0);
+    CHECK(out.find("Alice  " + alice_id.fingerprint) != std::string::npos);
+    CHECK(out.find("  1\n") != std::string::npos);  // one pm waiting
+    out = run(nicks + " release nobody 2>&1", &status);
+    CHECK(status == 1);
+    CHECK(out.find("nobody owns nobody") != std::string::npos);
+    out = run(nicks + " release ALICE 2>&1", &status);
+    CHECK(status == 0);
+    CHECK(out == "released Alice (owned by " + alice_id.fingerprint + "); 1 pm waiting for it was deleted\n");
+    out = run(nicks + " list 2>&1", &status);
+    CHECK(out == "no nick is owned in " + dir.path() + "\n");
+    out = run(nicks + " frobnicate 2>&1", &status);
+    CHECK(status == 2);
+    CHECK(out.find("usage: chatd nicks") != std::string::npos);
+    out = run(chatd_process::binary() + " nicks --state-dir " + (dir / "nothing-here") + " list 2>&1", &status);
+    CHECK(status == 1);
+    CHECK(out.find("no chatd store in") != std::string::npos);
+    // Released: another key takes the nick, and the pm written to alice's key is not its to read.
+    chatd_process srv({"--state-dir", dir.path(), "--rate", "0"});
+    tls_client mallory(srv.tls_port(), &mallory_id);
+    REQUIRE(!tls_hello(mallory, "alice").is_null());
+    mallory.send(json{{"type", "ping"}, {"token", "end"}});
+    while (auto l = mallory.line()) {
+        auto r = chat::decode(*l, 16);
+        REQUIRE(r);
+        CHECK(r.value->type != "pm");
+        if (r.value->type == "pong") break;
+    }
+}
