@@ -80,6 +80,12 @@ std::vector<cli::flag<options>> flags(std::optional<std::uint16_t>* port_flag, b
         {"--trust-first-use", nullptr,
          "remember whatever key a server not yet known presents (line mode\nasks for nothing; the full screen asks first without it)",
          on(&options::trust_first_use)},
+        {"--password-file", "FILE", "send the password on FILE's first line (a server's --password-file);\nnever give a password itself on the command line",
+         [](options& o, std::string_view v) -> r {
+             if (v.empty()) return "needs a file name";
+             o.password_file = v;
+             return std::nullopt;
+         }},
         {"--fingerprint", nullptr, "print this client's key (for a server's --allow-keys) and exit", on(&options::fingerprint)},
         {"--ping-idle", "SECS", "ping the server after this much silence (default 60)", seconds(&options::ping_idle)},
         {"--ping-timeout", "SECS", "give up on the connection this long after a ping (default 30)",
@@ -182,6 +188,7 @@ void apply_config(options& o, const settings& s) {
     }
     if (!o.port_given && s.port != 0) o.port = s.port;
     if (o.nick.empty()) o.nick = s.nick;
+    if (o.password_file.empty()) o.password_file = s.password_file;
 }
 
 const char* usage_text() {

@@ -28,6 +28,7 @@ struct options {
     bool port_given = false;      // by --port or host:port, so the config file's port does not apply
     std::string trust;             // --trust SHA256:...: the key an unpinned server must present
     bool trust_first_use = false;
+    std::string password_file;     // --password-file FILE: its first line goes in hello
     bool fingerprint = false;      // --fingerprint: print this client's key (made if missing) and exit
     // Keep-alive: ping after this much silence, give up this long after the ping.
     std::chrono::milliseconds ping_idle{60'000};

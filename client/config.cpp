@@ -131,6 +131,8 @@ const std::vector<entry>& entries() {
              s.nick = v;
              return {};
          }},
+        {"server.password_file", [](const settings& s) { return quoted(s.password_file); },
+         [](settings& s, const toml::node& n) { return get_string(n, s.password_file, 4096); }},
         {"server.rooms", [](const settings& s) { return list_text(s.rooms); },
          [](settings& s, const toml::node& n) {
              return get_list(n, s.rooms, [](std::string& r) -> std::string {
@@ -357,6 +359,7 @@ const char* example_config() {
 host = "192.168.1.20"      # used when the command line names no host
 port = 7667
 nick = "alice"             # used when the command line names no nick
+# password_file = "~/.config/chat/office.password"   # a server's --password-file: its first line
 rooms = ["#rust", "#ops"]  # joined after connecting, and again after every reconnect
 
 [look]

@@ -8,7 +8,9 @@
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,25 @@
 using namespace chat::client;
 
 namespace {
+
+// The first line of `path` (a leading "~/" is $HOME), for hello's password. False with `why` set
+// when it cannot be read or holds nothing: chat never connects without the password it was given.
+bool read_password(std::string path, std::string& out, std::string& why) {
+    const char* home = std::getenv("HOME");
+    if (path.starts_with("~/") && home != nullptr) path = std::string(home) + path.substr(1);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        why = "cannot read the password file " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    std::getline(in, out);
+    if (!out.empty() && out.back() == '\r') out.pop_back();
+    if (out.empty()) {
+        why = "the password file " + path + " holds no password on its first line";
+        return false;
+    }
+    return true;
+}
 
 constexpr std::size_t queue_capacity = chat::client_bounds::event_queue;
 // Line mode's queue never drops; past this the network thread stops reading (each event holds a
@@ -124,7 +145,17 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(notes.back()).c_str());
     }
 
+    std::string password;
+    if (!opts->password_file.empty()) {
+        std::string why;
+        if (!read_password(opts->password_file, password, why)) {
+            std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(why).c_str());
+            return 2;
+        }
+    }
+
     model m;
+    m.password = password;
     m.line_mode = plain;
     m.cfg = user;
     m.config_file = config_path;
@@ -187,6 +218,7 @@ int main(int argc, char** argv) {
                     n.cfg = m.cfg;
                     n.config_file = m.config_file;
                     n.wanted_nick = m.wanted_nick;
+                    n.password = m.password;
                     n.address = m.address;
                     return n;
                 }();

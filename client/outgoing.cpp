@@ -5,7 +5,10 @@
 
 namespace chat::client::outgoing {
 
-std::string hello(std::string_view nick) {
+std::string hello(std::string_view nick, std::string_view password) {
+    if (!password.empty()) {
+        return chat::encode({{"type", "hello"}, {"version", chat::protocol_version}, {"nick", nick}, {"password", password}});
+    }
     return chat::encode({{"type", "hello"}, {"version", chat::protocol_version}, {"nick", nick}});
 }
 

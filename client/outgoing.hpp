@@ -10,7 +10,8 @@
 
 namespace chat::client::outgoing {
 
-std::string hello(std::string_view nick);
+// With `password` (a server's --password-file), hello carries it.
+std::string hello(std::string_view nick, std::string_view password = {});
 // A message to a room (`say`) or, for a private conversation, to a nick (`pm`).
 std::string message(std::string_view target, bool query, std::string_view text, bool action);
 // `since` > 0 asks only for history after that message id.

@@ -17,6 +17,7 @@ struct settings {
     std::string host;
     std::uint16_t port = 0;       // 0: the default, 7667
     std::string nick;
+    std::string password_file;       // its first line is sent in hello (a server's --password-file)
     std::vector<std::string> rooms;  // joined after connecting (and after every reconnect)
 
     // [look]

@@ -87,6 +87,11 @@ void on_welcome(model& m, const json& body, effects& fx) {
 
 bool on_registration_error(model& m, const std::string& code, const std::string& text, effects& fx) {
     if (m.state != conn_state::registering) return false;
+    // A password does not get better by trying it again: fatal after a reconnect too.
+    if (code == "password_required" || code == "bad_password") {
+        m.fatal = text + " (give chat --password-file FILE, or password_file in the config's [server] section)";
+        return true;
+    }
     if (code == "bad_version" || !m.ever_welcomed) {
         m.fatal = text;
         return true;
@@ -100,7 +105,7 @@ bool on_registration_error(model& m, const std::string& code, const std::string&
                                             : "the nick " + m.nick + " is taken; trying " + next +
                                                   " (it will be taken back when free)"));
         m.nick = next;
-        fx.frames.push_back(outgoing::hello(next));
+        fx.frames.push_back(outgoing::hello(next, m.password));
         return true;
     }
     return false;

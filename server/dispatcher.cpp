@@ -282,6 +282,20 @@ void dispatcher::on_hello(participant& p, const json& b) {
         p.deliver(share(wire::error("bad_version", "this server speaks protocol version 1", "hello")));
         return drop(p, "bad version");
     }
+    if (password_ok_) {
+        std::string password;
+        if (!optional_string(b, "password", password, err)) return refuse(p, err, "hello", true);
+        // Closed at once either way: a guesser pays a new connection (and TLS handshake) per try.
+        if (password.empty()) {
+            p.deliver(share(wire::error("password_required",
+                                        "this server wants a password: send it in hello's \"password\" field", "hello")));
+            return drop(p, "no password");
+        }
+        if (!password_ok_(password)) {
+            p.deliver(share(wire::error("bad_password", "wrong password", "hello")));
+            return drop(p, "wrong password");
+        }
+    }
     if (auto bad = check_nick(*nick, lim_)) return refuse(p, *bad, "hello", false, {}, wire::shown(*nick));
     if (owned_by_another(p, *nick)) return refuse(p, nick_owned(*nick), "hello", false, {}, *nick);
     if (registry_.find_nick(*nick)) {

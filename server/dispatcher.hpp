@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ public:
     void end_turn() { store_->commit(); }
     // Background store work in a small step (pruning, retries); true when more is waiting.
     bool store_tick(std::int64_t now_ms) { return store_->tick(now_ms); }
+
+    // --password-file: every hello must carry a `password` that `matches` accepts (a constant-time
+    // comparison the caller supplies); a missing or wrong one is refused and the peer closed.
+    void require_password(std::function<bool(std::string_view)> matches) { password_ok_ = std::move(matches); }
 
     // The server is stopping: leaving peers no longer cause quit notices.
     void begin_shutdown() { shutting_down_ = true; }
@@ -111,6 +116,7 @@ private:
     bool shutting_down_ = false;
     bool struck_ = false;  // the frame being handled was refused with a strike
     fast_frame fast_;      // reused by every fast_decode, so its strings keep their capacity
+    std::function<bool(std::string_view)> password_ok_;  // set: hello needs a password it accepts
 };
 
 // 16 random hex digits.

@@ -186,6 +186,12 @@ const std::vector<flag>& flags() {
              o.allow_keys_file = v;
              return std::nullopt;
          }},
+        {"--password-file", "FILE", "every hello must carry the password on FILE's first line (read at start)",
+         [](options& o, std::string_view v) -> std::optional<std::string> {
+             if (v.empty()) return "expects a file";
+             o.password_file = v;
+             return std::nullopt;
+         }},
         {"--quiet", nullptr, "no per-connection log lines",
          [](options& o, std::string_view) -> std::optional<std::string> {
              o.quiet = true;

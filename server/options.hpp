@@ -33,6 +33,7 @@ struct options {
     std::optional<std::uint16_t> plaintext_port;  // --plaintext-port: a second, plaintext listener
     bool print_fingerprint = false;  // --fingerprint: print the server key's fingerprint and exit
     std::string allow_keys_file;     // --allow-keys: only these client keys may connect
+    std::string password_file;       // --password-file: the shared secret every hello must carry
 };
 
 // The outcome of parsing argv: options to run with, or text to print and a status to exit with

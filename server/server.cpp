@@ -1,5 +1,12 @@
 #include "server.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <sys/resource.h>
 
 #include <fstream>
@@ -148,7 +155,38 @@ void server::listen_on(const std::vector<asio::ip::tcp::endpoint>& where, bool t
     }
 }
 
+void server::load_password() {
+    // Fail closed: a file that cannot be read, or holds no password, stops chatd at start.
+    const std::string& path = opts_.password_file;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read --password-file " + path + ": " + std::strerror(errno));
+    std::string secret;
+    std::getline(in, secret);
+    if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+    if (secret.empty()) {
+        throw std::runtime_error("--password-file " + path +
+                                 " holds no password on its first line; chatd will not start letting everybody in");
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+        log_.info("--password-file " + path + " can be read by other users; chmod 600 it");
+    }
+    // Compared as SHA-256 digests with CRYPTO_memcmp: the time taken says nothing of how much of
+    // a guess was right, nor of the password's length.
+    const auto digest = [](std::string_view s) {
+        std::array<unsigned char, 32> d{};
+        unsigned int n = 0;
+        EVP_Digest(s.data(), s.size(), d.data(), &n, EVP_sha256(), nullptr);
+        return d;
+    };
+    chat_.require_password([want = digest(secret), digest](std::string_view given) {
+        const auto got = digest(given);
+        return CRYPTO_memcmp(got.data(), want.data(), want.size()) == 0;
+    });
+}
+
 void server::start() {
+    if (!opts_.password_file.empty()) load_password();
     if (opts_.tls) load_tls();
     auto endpoints_for = [this](std::uint16_t port) {
         std::vector<asio::ip::tcp::endpoint> where;

@@ -85,6 +85,7 @@ public:
 private:
     void admit(asio::ip::tcp::socket socket, bool tls);
     void load_tls();
+    void load_password();
     void listen_on(const std::vector<asio::ip::tcp::endpoint>& where, bool tls);
     void turn_away(asio::ip::tcp::socket socket, const char* code, const std::string& message);
     void on_closed(session& s, const std::string& ip);

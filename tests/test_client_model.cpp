@@ -816,3 +816,21 @@ TEST_CASE("model: offline pms (feature offline_pm) are marked: ours kept for lat
     CHECK(plain_text(printed_line{"dave", true, m.windows[*find_window(m, "dave")].lines.back()}).find("[pm] <dave -> alice> live") !=
           std::string::npos);
 }
+
+TEST_CASE("model: a password (--password-file) goes in every hello; password_required and bad_password are fatal") {
+    model m;
+    m.wanted_nick = "alice";
+    m.password = "correct horse";
+    auto fx = feed(m, state(net_event::kind::connected));
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "hello"}, {"version", 1}, {"nick", "alice"}, {"password", "correct horse"}}));
+    feed(m, R"({"type":"error","code":"bad_password","message":"wrong password","about":"hello"})");
+    CHECK(m.fatal.find("bad_password: wrong password") == 0);
+    CHECK(m.fatal.find("--password-file") != std::string::npos);
+    // Without one, hello is unchanged byte for byte.
+    model n;
+    n.wanted_nick = "bob";
+    fx = feed(n, state(net_event::kind::connected));
+    REQUIRE(fx.frames.size() == 1);
+    CHECK(fx.frames[0] == chat::encode({{"type", "hello"}, {"version", 1}, {"nick", "bob"}}));
+}

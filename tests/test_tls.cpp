@@ -540,3 +540,84 @@ TEST_CASE("chatd nicks: list and release on a stopped chatd's state directory; r
         if (r.value->type == "pong") break;
     }
 }
+
+TEST_CASE("--password-file: hello must carry the password; it lets in exactly who it should, with and without --allow-keys") {
+    scratch dir;
+    const auto alice_id = *chat::tls::make_identity("chat").value;
+    const auto mallory_id = *chat::tls::make_identity("chat").value;
+    std::ofstream(dir / "password") << "correct horse\n";
+    ::chmod((dir / "password").c_str(), 0600);
+    std::ofstream(dir / "allowed") << alice_id.fingerprint << "\n";
+    // The first answer to a hello with `password` (none when null) and whether the server then closed.
+    int tries = 0;
+    auto try_hello = [&tries](tls_client& c, const json& password) {
+        json hello{{"type", "hello"}, {"version", 1}, {"nick", "p" + std::to_string(++tries)}};
+        if (!password.is_null()) hello["password"] = password;
+        c.send(hello);
+        json first;
+        while (auto l = c.line()) {
+            auto r = chat::decode(*l, 16);
+            if (r && (r.value->type == "welcome" || r.value->type == "error")) {
+                first = r.value->body;
+                break;
+            }
+        }
+        return first;
+    };
+    auto closed = [](tls_client& c) {
+        while (c.line()) {
+        }
+        return true;  // line() ends at the end of the stream (or the 5 s socket timeout, failing below)
+    };
+    {
+        chatd_process srv({"--password-file", dir / "password", "--allow-keys", dir / "allowed", "--rate", "0"});
+        tls_client ok(srv.tls_port(), &alice_id);
+        CHECK(try_hello(ok, "correct horse").value("type", "") == "welcome");
+        tls_client wrong(srv.tls_port(), &alice_id);
+        const json e = try_hello(wrong, "correct hors");
+        CHECK(e.value("code", "") == "bad_password");
+        CHECK(closed(wrong));
+        tls_client none(srv.tls_port(), &alice_id);
+        CHECK(try_hello(none, json()).value("code", "") == "password_required");
+        tls_client empty(srv.tls_port(), &alice_id);
+        CHECK(try_hello(empty, "").value("code", "") == "password_required");
+        tls_client typed(srv.tls_port(), &alice_id);
+        CHECK(try_hello(typed, 42).value("code", "") == "bad_frame");
+        // The right password does not open the door for a key --allow-keys does not list.
+        tls_client mallory(srv.tls_port(), &mallory_id);
+        CHECK(mallory.wait_for("error").value("code", "") == "key_not_allowed");
+        srv.wait_for_log("wrong password");
+    }
+    {
+        chatd_process srv({"--password-file", dir / "password", "--rate", "0"});
+        tls_client keyless(srv.tls_port());
+        CHECK(try_hello(keyless, "correct horse").value("type", "") == "welcome");
+        tls_client guess(srv.tls_port(), &mallory_id);
+        CHECK(try_hello(guess, "Correct horse").value("code", "") == "bad_password");
+        // The plaintext listener asks for it too.
+        test_client plain("127.0.0.1", srv.port());
+        REQUIRE(plain.send_raw(R"({"type":"hello","version":1,"nick":"old"})" "\n"));
+        const auto f = plain.next_frame(deadline_in(5s));
+        REQUIRE(f);
+        CHECK(f->value("code", "") == "password_required");
+        CHECK(plain.is_closed(deadline_in(5s)));
+        test_client plain_ok("127.0.0.1", srv.port());
+        REQUIRE(plain_ok.send_raw(R"({"type":"hello","version":1,"nick":"old2","password":"correct horse"})" "\n"));
+        const auto w = plain_ok.next_frame(deadline_in(5s));
+        REQUIRE(w);
+        CHECK(w->value("type", "") == "welcome");
+    }
+    // Fail closed: an empty or unreadable file stops chatd at start.
+    std::ofstream(dir / "empty") << "\n";
+    int status = -1;
+    std::string out = run(chatd_process::binary() + " --port 0 --no-store --state-dir " + dir.path() + " --password-file " +
+                              (dir / "empty") + " 2>&1",
+                          &status);
+    CHECK(status == 1);
+    CHECK(out.find("holds no password") != std::string::npos);
+    out = run(chatd_process::binary() + " --port 0 --no-store --state-dir " + dir.path() + " --password-file " +
+                  (dir / "missing") + " 2>&1",
+              &status);
+    CHECK(status == 1);
+    CHECK(out.find("cannot read --password-file") != std::string::npos);
+}
