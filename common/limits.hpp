@@ -54,6 +54,8 @@ struct limits {
     std::chrono::milliseconds shutdown_grace{2'000};
     // Join, part and quit notices may wait this long for a write that carries other output; 0 = none.
     std::chrono::milliseconds notice_delay{50};
+    // Hellos and joins handled in one turn of the event loop; more wait their turn; 0 = no bound.
+    std::size_t joins_per_turn = 16;
     std::size_t nicks_per_key = 3;              // nicks one client key may own (feature tls_identity)
     // Offline private messages (feature offline_pm) waiting for one owned nick: a count (0 = the
     // feature is off) and text bytes (also bounded to sendq/8, so a login's delivery fits the

@@ -28,6 +28,11 @@ public:
     deadlines(const limits& lim, time_point now);
 
     void heard(time_point now) { last_heard_ = now; }
+    // A hello has arrived but waits in the admission line: no hello timeout while it waits. When it
+    // has been handled and refused, the next hello has a full timeout from `now`.
+    void hello_waiting(bool waiting, time_point now) {
+        hello_deadline_ = waiting ? time_point::max() : now + lim_.hello_timeout;
+    }
     // The session began closing: it has `linger` to flush and see the peer go, and nothing else is due.
     void closing(time_point now, std::chrono::milliseconds linger);
 

@@ -60,17 +60,24 @@ dispatcher::dispatcher(const limits& lim, std::string instance, std::unique_ptr<
     restore(registry_.lobby());
 }
 
-void dispatcher::on_line(participant& p, std::string_view line, clock::time_point now) {
-    if (p.chat().gone) return;
+bool dispatcher::on_line(participant& p, std::string_view line, clock::time_point now) {
+    if (p.chat().gone) return true;
     // Most frames of a registered peer are plain say and pm: read those without building a json.
-    if (p.chat().registered && fast_decode(line, fast_)) return handle_fast(p, fast_, now);
+    if (p.chat().registered && fast_decode(line, fast_)) {
+        handle_fast(p, fast_, now);
+        return true;
+    }
     auto r = decode(line, lim_.max_depth);
     if (!r) {
         struck_ = false;
         refuse(p, r.error, {}, true);
-        return;
+        return true;
     }
+    // A hello or join costs a notice to every member of a room and a copy of its member list.
+    const bool set_up = p.chat().registered ? r.value->type == "join" : r.value->type == "hello";
+    if (set_up && may_set_up_ && !may_set_up_()) return false;
     handle(p, *r.value, now);
+    return true;
 }
 
 void dispatcher::handle(participant& p, const frame& f, clock::time_point now) {

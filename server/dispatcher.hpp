@@ -28,7 +28,13 @@ public:
 
     // One line from `p` (without '\n'): decoded, checked, handled. Refusals the protocol marks as
     // "not speaking the protocol" count as strikes; max_errors in a row closes the peer.
-    void on_line(participant& p, std::string_view line, clock::time_point now);
+    // False when the line is set-up work (a hello, a join) that the admission check put off: nothing
+    // was done, and the caller hands the same line again later.
+    bool on_line(participant& p, std::string_view line, clock::time_point now);
+
+    // Asked before each hello and join is handled; false puts it off (on_line returns false).
+    using admission_check = std::function<bool()>;
+    void set_admission(admission_check check) { may_set_up_ = std::move(check); }
 
     // An already decoded frame from `p`.
     void handle(participant& p, const frame& f, clock::time_point now);
@@ -117,6 +123,7 @@ private:
     bool struck_ = false;  // the frame being handled was refused with a strike
     fast_frame fast_;      // reused by every fast_decode, so its strings keep their capacity
     std::function<bool(std::string_view)> password_ok_;  // set: hello needs a password it accepts
+    admission_check may_set_up_;
 };
 
 // 16 random hex digits.

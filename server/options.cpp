@@ -168,6 +168,9 @@ const std::vector<flag>& flags() {
         {"--notice-delay", "SECS",
          "join, part and quit notices may wait this long to share a write; 0 = sent at once (default 0.05)",
          secs(&limits::notice_delay, true)},
+        {"--joins-per-turn", "N",
+         "hellos and joins handled per turn of the event loop; more wait, in order, for the next turns; 0 = no bound (default 16)",
+         count(&limits::joins_per_turn, 0, "a count")},
         {"--plaintext-port", "N", "also listen without TLS on port N, for old bots on a trusted host (default: none)",
          [](options& o, std::string_view v) -> std::optional<std::string> {
              const auto n = to_count(v);

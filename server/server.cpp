@@ -85,11 +85,15 @@ server::server(asio::io_context& io, options opts)
       chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, startup_note_), opts_.lim), {},
             make_store(opts_, log_)),
       turn_(std::make_shared<turn_end>(io.get_executor(), opts_.lim.notice_delay)),
-      sessions_ctx_{chat_, log_, *turn_, stats_.sendq_overflows},
+      admit_(std::make_shared<admission>(io.get_executor(), opts_.lim.joins_per_turn)),
+      sessions_ctx_{chat_, log_, *turn_, *admit_, stats_.sendq_overflows},
       grace_timer_(io),
       store_timer_(io) {
     // Group commit: the turn's messages are in the store before any of them reaches a socket.
     turn_->on_end([this] { chat_.end_turn(); });
+    // A crowd connecting at once is taken on joins_per_turn hellos and joins at a time.
+    chat_.set_admission([a = admit_.get()] { return a->may_start(); });
+    turn_->on_drained([a = admit_.get()] { a->turn_over(); });
 }
 
 server::~server() {
@@ -100,6 +104,7 @@ server::~server() {
     done_ = nullptr;
     for (const auto& s : left) s->close_now();
     turn_->shut_down();
+    admit_->shut_down();
 }
 
 void server::load_tls() {

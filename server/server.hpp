@@ -76,6 +76,7 @@ public:
     // Makes this turn end with the hooks even if no client gets output.
     void request_turn_end() { turn_->request(); }
     const turn_end& turn() const { return *turn_; }
+    const admission& admitting() const { return *admit_; }
 
     std::size_t session_count() const { return sessions_.size(); }
     const dispatcher& chat() const { return chat_; }
@@ -102,6 +103,8 @@ private:
     counters stats_;
     // Shared with its posted drain, which may outlive the server in the io_context's queue.
     std::shared_ptr<turn_end> turn_;
+    // Shared with its posted serve, like turn_.
+    std::shared_ptr<admission> admit_;
     session_context sessions_ctx_;
     std::vector<std::shared_ptr<listener>> listeners_;
     std::vector<bool> listener_tls_;  // per listener

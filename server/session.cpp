@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <asio/experimental/as_tuple.hpp>
+
 #include "wire.hpp"
 
 namespace chat {
@@ -72,6 +74,7 @@ void session::begin_close(std::string_view reason) {
     if (phase_ != phase::open) return;
     phase_ = phase::flushing;
     reason_ = reason;
+    unpark_reader();  // closing: input is read and dropped again
     clock_.closing(clock::now(), close_linger);
     timer_.cancel();
     ctx_.turn.want_flush(*this);
@@ -107,6 +110,7 @@ void session::close_transport() {
     if (phase_ == phase::closed) return;
     phase_ = phase::closed;
     ctx_.turn.forget(*this);
+    unpark_reader();
     io_->close();
     timer_.cancel();
     chat_.leave(*this, "connection lost");
@@ -152,6 +156,8 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
         }
         // While closing, input is read and dropped so our last frames are not lost to a reset.
         if (phase_ == phase::open) handle_input(n);
+        // A set-up frame waits its turn: read nothing more from this peer until it is handled.
+        if (parked_) co_await wait_unparked();
     }
     close_when_flushed_ = true;
     if (phase_ == phase::closed) co_return;
@@ -168,18 +174,25 @@ void session::handle_input(std::size_t n) {
     splitter_.feed(std::string_view(ctx_.read_buf.data(), n));
     // What this input stores is committed when the turn ends, even if it queues no output.
     ctx_.turn.request();
+    take_lines(false);
+}
+
+void session::take_lines(bool retry) {
     const auto now = clock::now();
     for (;;) {
-        const auto st = splitter_.next(line_);
-        if (st == line_splitter::status::need_more) return;
-        if (st == line_splitter::status::too_long) {
-            return fail("connection lost", "frame too long",
-                        wire::error("frame_too_long",
-                                    "a frame is at most " + std::to_string(lim_.max_frame) + " bytes; closing"));
+        if (!retry) {
+            const auto st = splitter_.next(line_);
+            if (st == line_splitter::status::need_more) return;
+            if (st == line_splitter::status::too_long) {
+                return fail("connection lost", "frame too long",
+                            wire::error("frame_too_long",
+                                        "a frame is at most " + std::to_string(lim_.max_frame) + " bytes; closing"));
+            }
+            clock_.heard(now);
         }
-        clock_.heard(now);
+        retry = false;
         const bool was_registered = chat().registered;
-        chat_.on_line(*this, line_, now);
+        if (!chat_.on_line(*this, line_, now)) return park();
         if (phase_ != phase::open) return;
         if (chat().registered != was_registered) {
             ctx_.log.conn("hello " + address_ + " as " + logger::field(chat().nick));
@@ -187,6 +200,44 @@ void session::handle_input(std::size_t n) {
             timer_.cancel();
         }
     }
+}
+
+void session::park() {
+    parked_ = true;
+    ctx_.admit.wait(std::weak_ptr<admission_waiter>(shared_from_this()));
+    if (!chat().registered) {
+        // The hello came in time; waiting in line must not time it out.
+        clock_.hello_waiting(true, clock::now());
+        timer_.cancel();
+    }
+}
+
+void session::resume() {
+    if (!parked_) return;
+    parked_ = false;
+    if (phase_ == phase::open) {
+        ctx_.turn.request();
+        take_lines(true);
+    }
+    if (parked_) return;
+    if (phase_ == phase::open && !chat().registered) {
+        // The hello was refused (a nick in use): the next one has the usual time.
+        clock_.hello_waiting(false, clock::now());
+        timer_.cancel();
+    }
+    unpark_reader();
+}
+
+void session::unpark_reader() {
+    if (unpark_) unpark_->cancel();
+}
+
+asio::awaitable<void> session::wait_unparked() {
+    unpark_ = std::make_unique<asio::steady_timer>(io_->get_executor(), asio::steady_timer::time_point::max());
+    while (parked_ && phase_ == phase::open) {
+        co_await unpark_->async_wait(asio::experimental::as_tuple(use_awaitable));
+    }
+    unpark_.reset();
 }
 
 session::wrote session::write_queued(bool may_stall) {

@@ -14,6 +14,7 @@
 
 #include <asio.hpp>
 
+#include "admission.hpp"
 #include "deadlines.hpp"
 #include "dispatcher.hpp"
 #include "framing.hpp"
@@ -31,12 +32,16 @@ struct session_context {
     dispatcher& chat;
     const logger& log;
     turn_end& turn;
+    admission& admit;
     std::uint64_t& overflows;  // sessions cut off because their send queue passed --sendq
     std::vector<char> read_buf = std::vector<char>(64 * 1024);
     std::vector<iovec> iov = {};
 };
 
-class session final : public participant, public turn_writer, public std::enable_shared_from_this<session> {
+class session final : public participant,
+                      public turn_writer,
+                      public admission_waiter,
+                      public std::enable_shared_from_this<session> {
 public:
     using clock = deadlines::clock;
     // Called once when the transport is closed, so the owner can forget the session.
@@ -51,6 +56,8 @@ public:
     void deliver_notice(const line_ptr& line) override { queue(line, true); }
     void close_after_flush(std::string_view reason) override;
     void flush_turn() override;
+    // The set-up frame this session waits with may be handled now (admission).
+    void resume() override;
 
     // The server is stopping: send `line` (a shutdown frame), then flush and close.
     void shutdown(const line_ptr& line);
@@ -75,6 +82,13 @@ private:
     asio::awaitable<void> read_loop(std::shared_ptr<session> self);
     asio::awaitable<void> await_writable(std::shared_ptr<session> self);
     void handle_input(std::size_t n);
+    // Hands complete lines to the dispatcher, starting with line_ again when `retry`; stops when one
+    // has to wait its turn (park) or the session stops being open.
+    void take_lines(bool retry);
+    void park();
+    // Waits until resume() has handled what the session waited with; nothing is read meanwhile.
+    asio::awaitable<void> wait_unparked();
+    void unpark_reader();
     // The watchdog is a plain timer callback rather than a coroutine: it costs an idle connection
     // nothing but the timer.
     void arm_watchdog();
@@ -112,6 +126,8 @@ private:
     bool close_when_flushed_ = false;
     bool write_waiting_ = false;  // waiting for the transport to take bytes again
     bool handshaken_ = false;     // the transport's handshake is done
+    bool parked_ = false;         // line_ is a set-up frame waiting in the admission line
+    std::unique_ptr<asio::steady_timer> unpark_;  // the reader's wait while parked; only then allocated
 };
 
 }  // namespace chat

@@ -62,6 +62,7 @@ void turn_end::commit_early() {
 void turn_end::shut_down() {
     shut_down_ = true;
     hooks_.clear();
+    drained_hooks_.clear();
     for (turn_writer* w : pending_) {
         if (w) w->turn_slot_ = none;
     }
@@ -113,6 +114,7 @@ void turn_end::drain() {
     }
     pending_.clear();
     posted_ = false;
+    for (std::size_t i = 0; i < drained_hooks_.size(); ++i) drained_hooks_[i]();
 }
 
 }  // namespace chat

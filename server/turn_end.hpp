@@ -44,6 +44,9 @@ public:
     // of a turn, when a send queue reaches its cap and must write what it holds at once
     // (commit_early()). Hooks run in the order they were added; they may queue output.
     void on_end(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
+    // Registers `hook` to run once at the very end of each drain, after the turn's output was
+    // written (the admission bound starts afresh).
+    void on_drained(std::function<void()> hook) { drained_hooks_.push_back(std::move(hook)); }
     // Ends this turn with a drain even if no session gets output (a store with appends to commit).
     void request();
 
@@ -70,6 +73,7 @@ private:
 
     asio::any_io_executor ex_;
     std::vector<std::function<void()>> hooks_;
+    std::vector<std::function<void()>> drained_hooks_;
     std::vector<turn_writer*> pending_;  // null where a writer was forgotten
     std::vector<turn_writer*> later_;    // waiting for the delay; null where flushed or forgotten
     asio::steady_timer later_timer_;

@@ -126,7 +126,8 @@ struct rig {
     chat::logger log{true, false};
     std::shared_ptr<chat::turn_end> turn = std::make_shared<chat::turn_end>(io.get_executor(), lim.notice_delay);
     std::uint64_t overflows = 0;
-    chat::session_context ctx{chat, log, *turn, overflows};
+    std::shared_ptr<chat::admission> admit = std::make_shared<chat::admission>(io.get_executor(), 0);
+    chat::session_context ctx{chat, log, *turn, *admit, overflows};
     std::shared_ptr<wire_record> rec = std::make_shared<wire_record>();
     fake_transport* wire = nullptr;
     std::shared_ptr<chat::session> s;
