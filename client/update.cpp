@@ -18,20 +18,39 @@ using kind = chat_line::kind;
 
 }  // namespace
 
-bool take_token(model& m) {
+namespace {
+
+// Brings the client's copy of the server's token bucket up to now: slightly under the server's rate
+// and burst, so its bucket never runs dry because of us.
+void refill(model& m) {
     const std::int64_t now = m.now.steady_ms;
-    // Slightly under the server's rate and burst, so its bucket never runs dry because of us.
-    // Lines handed to the network thread but not written yet wait here too (line mode's backpressure).
-    if (m.send_backlog > m.max_send_backlog) return false;
-    if (m.lim.rate <= 0) return true;  // the server counts nothing: the socket is the only pace
     const double rate = m.lim.rate * 0.9;
     const double cap = std::max(1.0, m.lim.burst - 2);
     if (m.tokens_at == 0) m.tokens_at = now;
     m.tokens = std::min(cap, m.tokens + static_cast<double>(now - m.tokens_at) * rate / 1000.0);
     m.tokens_at = now;
+}
+
+}  // namespace
+
+bool take_token(model& m) {
+    if (m.lim.rate <= 0) return true;  // the server counts nothing
+    refill(m);
     if (m.tokens < 1.0) return false;
     m.tokens -= 1.0;
     return true;
+}
+
+bool room_to_send(model& m) {
+    // Lines handed to the network thread but not written yet wait here too (line mode's backpressure).
+    if (m.send_backlog > m.max_send_backlog) return false;
+    if (m.lim.rate <= 0) return true;  // the server counts nothing: the socket is the only pace
+    // A say/pm is paid for when its answer comes (note_answered), as the server pays when it reads
+    // it: the lines in flight are owed. Paid at sending, a bucket refilled while the server was not
+    // reading (a stalled or loaded server) let a burst and the lines in flight arrive together, more
+    // than the server's bucket holds, and it refused some (rate_limited).
+    refill(m);
+    return m.tokens - static_cast<double>(m.in_flight) >= 1.0;
 }
 
 std::size_t max_in_flight(const model& m) {
@@ -43,12 +62,21 @@ bool window_open(model& m) {
     // After a reconnect nothing new goes out before the old connection's unanswered lines are settled.
     if (settling(m) || m.unanswered_bytes > m.max_unanswered_bytes) return false;
     // An answer that never came (it should not happen) must not stop the client for good.
-    if (m.in_flight > 0 && m.now.steady_ms - m.in_flight_at > 3000) m.in_flight = 0;
+    if (m.in_flight > 0 && m.now.steady_ms - m.in_flight_at > 3000) {
+        m.tokens -= static_cast<double>(m.in_flight);
+        m.in_flight = 0;
+    }
     return m.in_flight < max_in_flight(m);
 }
 
 void note_answered(model& m) {
-    if (m.in_flight > 0) --m.in_flight;
+    if (m.in_flight > 0) {
+        --m.in_flight;
+        if (m.lim.rate > 0) {
+            refill(m);
+            m.tokens -= 1.0;
+        }
+    }
     m.in_flight_at = m.now.steady_ms;
 }
 
@@ -132,7 +160,7 @@ bool waits_for_join(const model& m, std::string_view target, bool query) {
 void flush_pending(model& m, effects& fx) {
     // In order: a line for a room still being joined holds back the ones typed after it.
     while (!m.pending.empty() && !waits_for_join(m, m.pending.front().window, m.pending.front().query) &&
-           window_open(m) && take_token(m)) {
+           window_open(m) && room_to_send(m)) {
         pending_line p = std::move(m.pending.front());
         m.pending.pop_front();
         m.pending_bytes -= std::min(m.pending_bytes, p.text.size());

@@ -79,8 +79,11 @@ bool needs_tick(const model& m);
 // True while a line for this target must wait: its room's join is not confirmed yet.
 bool waits_for_join(const model& m, std::string_view target, bool query);
 
-// Takes one token of the outgoing rate budget; false when the line must wait.
+// Takes one token of the outgoing rate budget (join, topic, history...); false when there is none.
 bool take_token(model& m);
+// Room in the budget for one more say/pm, counting those in flight as spent; it is paid for when
+// its answer comes (note_answered).
+bool room_to_send(model& m);
 // The say/pm window: room for one more unanswered line (see model::in_flight); a line sent; an answer.
 bool window_open(model& m);
 void note_sent(model& m, const pending_line& p);

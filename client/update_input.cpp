@@ -42,7 +42,7 @@ void note_pm(model& m, const std::string& target, const std::string& text, bool 
 bool send_or_keep(model& m, effects& fx, const std::string& target, bool query, std::string text, bool action) {
     if (!text_ok(m, text)) return false;
     if (m.state == conn_state::online && m.pending.empty() && !waits_for_join(m, target, query) && window_open(m) &&
-        take_token(m)) {
+        room_to_send(m)) {
         if (query) note_pm(m, target, text, action);
         fx.frames.push_back(outgoing::message(target, query, text, action));
         note_sent(m, {0, target, query, action, text});

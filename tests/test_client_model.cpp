@@ -529,6 +529,28 @@ TEST_CASE("model: at most burst/2 lines wait for the server's answer, so a late 
     CHECK(m.in_flight == 0);
 }
 
+TEST_CASE("model: a server that read nothing for a while is not sent more than its bucket holds") {
+    model m = online();  // rate 5, burst 10: the server takes 10 at once, then 5 a second
+    m.now.steady_ms = 1000;
+    m.tokens = 8;
+    m.tokens_at = m.now.steady_ms;
+    std::size_t sent = 0;
+    for (int i = 0; i < 30; ++i) sent += type(m, "line " + std::to_string(i)).frames.size();
+    REQUIRE(sent == 5);  // the window: these wait unread while the server stalls
+    // Half a second later the server reads them all at once and answers at once; everything sent
+    // meanwhile reaches it at that same moment, when its bucket holds 10.
+    m.now.steady_ms += 500;
+    effects fx;
+    for (int i = 0; i < 5; ++i) {
+        effects e = feed(m, msg(100 + i, "#lobby", "alice", "line " + std::to_string(i)));
+        fx.frames.insert(fx.frames.end(), e.frames.begin(), e.frames.end());
+    }
+    int id = 200;
+    const std::size_t at_once = 5 + echo_all(m, fx, id);
+    CHECK(at_once <= 8);  // paid at sending, 13 arrived together and 3 were refused
+    CHECK(at_once >= 6);  // yet the budget refilled meanwhile is used
+}
+
 TEST_CASE("model: pending lines beyond the burst go out on later ticks") {
     model m = online();
     m.now.steady_ms = 1000;
