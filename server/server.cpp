@@ -88,7 +88,8 @@ server::server(asio::io_context& io, options opts)
       admit_(std::make_shared<admission>(io.get_executor(), opts_.lim.joins_per_turn)),
       sessions_ctx_{chat_, log_, *turn_, *admit_, stats_.sendq_overflows},
       grace_timer_(io),
-      store_timer_(io) {
+      store_timer_(io),
+      heap_trim_(io.get_executor(), std::chrono::milliseconds(250), 256 * 1024) {
     // Group commit: the turn's messages are in the store before any of them reaches a socket.
     turn_->on_end([this] { chat_.end_turn(); });
     // A crowd connecting at once is taken on joins_per_turn hellos and joins at a time.
@@ -279,6 +280,7 @@ void server::admit(asio::ip::tcp::socket socket, bool tls) {
     auto s = std::make_shared<session>(std::move(io), sessions_ctx_, address,
                                        [this, ip](session& closed) { on_closed(closed, ip); });
     sessions_.emplace(s.get(), s);
+    heap_trim_.note();
     log_.conn("connect " + address + " (" + std::to_string(sessions_.size()) + " clients)");
     s->start();
 }
@@ -300,6 +302,7 @@ void server::on_closed(session& s, const std::string& ip) {
     const auto it = per_ip_.find(ip);
     if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
     sessions_.erase(&s);
+    heap_trim_.note();
     if (stopping_ && sessions_.empty()) finish();
 }
 
@@ -338,6 +341,7 @@ void server::finish() {
     finished_ = true;
     grace_timer_.cancel();
     store_timer_.cancel();
+    heap_trim_.stop();
     chat_.end_turn();
     log_.info("stopped");
     // Always later, never inside stop(): the caller may not be ready for it yet.

@@ -16,6 +16,7 @@
 #include <asio/ssl/context.hpp>
 
 #include "dispatcher.hpp"
+#include "heap_trim.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "options.hpp"
@@ -115,6 +116,7 @@ private:
     std::map<std::string, std::size_t> per_ip_;
     asio::steady_timer grace_timer_;
     asio::steady_timer store_timer_;
+    heap_trim heap_trim_;
     std::function<void()> done_;
     // Shared with refusals, which may outlive the server in coroutine frames.
     std::shared_ptr<std::size_t> refusals_lingering_ = std::make_shared<std::size_t>(0);
