@@ -1,5 +1,6 @@
 // chat: a terminal client for chatd. Connects and registers first, then opens the full screen (or
 // line mode when not on a terminal), with a network thread feeding the UI thread through a queue.
+#include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "windows.hpp"
 #include "event_queue.hpp"
 #include "known_servers.hpp"
+#include "password_entry.hpp"
 #include "model.hpp"
 #include "notify.hpp"
 #include "chat_options.hpp"
@@ -86,6 +88,50 @@ bool ask_first_use(const std::string& where, const std::string& key, const std::
     std::printf("%s\n", yes ? "yes" : "no");
     std::fflush(stdout);
     return yes;
+}
+
+// The password question on the terminal, before the full screen opens (as the first-use question):
+// one masked line, a '*' per character. False when Esc or Ctrl-C cancels it, or there is no
+// terminal. The password goes only into `out`, never to the screen, a log or a file.
+bool ask_password(const std::string& where, bool wrong, std::string& out) {
+    const std::string q = wrong ? "Wrong password for " + where + "; try again (Esc cancels): "
+                                : "The server " + where + " wants a password (Esc cancels): ";
+    std::fwrite(q.data(), 1, q.size(), stdout);
+    std::fflush(stdout);
+    termios saved{};
+    if (::tcgetattr(0, &saved) != 0) return false;
+    termios raw = saved;
+    raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO | ISIG | IEXTEN));
+    raw.c_iflag &= static_cast<tcflag_t>(~(ICRNL | IXON));
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    ::tcsetattr(0, TCSANOW, &raw);
+    password_entry entry;
+    std::size_t stars = 0;
+    while (entry.current() == password_entry::state::typing) {
+        unsigned char buf[64];
+        ssize_t n = -1;
+        do {
+            n = ::read(0, buf, sizeof buf);
+        } while (n < 0 && errno == EINTR);
+        if (n <= 0) break;
+        for (ssize_t i = 0; i < n; ++i) entry.feed(buf[i], i + 1 < n);
+        // The stars follow what is typed; nothing typed is ever written.
+        std::string echo;
+        for (; stars > entry.shown(); --stars) echo += "\b \b";
+        for (; stars < entry.shown(); ++stars) echo += '*';
+        if (!echo.empty()) {
+            std::fwrite(echo.data(), 1, echo.size(), stdout);
+            std::fflush(stdout);
+        }
+    }
+    ::tcsetattr(0, TCSANOW, &saved);
+    std::printf("\n");
+    std::fflush(stdout);
+    if (entry.current() != password_entry::state::done) return false;
+    wipe_string(out);
+    out = entry.take();
+    return true;
 }
 
 }  // namespace
@@ -205,6 +251,20 @@ int main(int argc, char** argv) {
     auto q = std::make_unique<event_queue>(plain ? line_mode_queue_capacity : queue_capacity, plain);
     auto conn = std::make_unique<connection>(cfg, *q);
 
+    // A new connection from scratch, after a question was answered on the terminal.
+    auto start_over = [&] {
+        model n;
+        n.line_mode = m.line_mode;
+        n.cfg = m.cfg;
+        n.config_file = m.config_file;
+        n.wanted_nick = m.wanted_nick;
+        n.password = m.password;
+        n.address = m.address;
+        m = std::move(n);
+        conn.reset();
+        q = std::make_unique<event_queue>(plain ? line_mode_queue_capacity : queue_capacity, plain);
+        conn = std::make_unique<connection>(cfg, *q);
+    };
     // Connect and register before any screen is drawn, so a failure is one clean line.
     while (!start_session(m, *q, *conn, signal_fd, std::chrono::seconds(15), error)) {
         // A server not yet known, on a terminal: ask once, then connect again trusting that key.
@@ -212,23 +272,21 @@ int main(int argc, char** argv) {
             conn->stop();
             if (ask_first_use(m.address, m.unpinned_key, cfg.known_servers_path)) {
                 cfg.trust = m.unpinned_key;
-                const model fresh = [&] {
-                    model n;
-                    n.line_mode = m.line_mode;
-                    n.cfg = m.cfg;
-                    n.config_file = m.config_file;
-                    n.wanted_nick = m.wanted_nick;
-                    n.password = m.password;
-                    n.address = m.address;
-                    return n;
-                }();
-                m = fresh;
-                conn.reset();
-                q = std::make_unique<event_queue>(plain ? line_mode_queue_capacity : queue_capacity, plain);
-                conn = std::make_unique<connection>(cfg, *q);
+                start_over();
                 continue;
             }
             std::fprintf(stderr, "chat: not trusted; nothing was sent to %s\n", m.address.c_str());
+            return 1;
+        }
+        // A server that wants a password none was given for, on a terminal: ask, then connect
+        // again with it (a wrong one is asked for again). Kept in memory only, for reconnects.
+        if (!plain && !m.password_refused.empty() && opts->password_file.empty()) {
+            conn->stop();
+            if (ask_password(m.address, m.password_refused == "bad_password", m.password)) {
+                start_over();
+                continue;
+            }
+            std::fprintf(stderr, "chat: no password given; not connected to %s\n", m.address.c_str());
             return 1;
         }
         std::fprintf(stderr, "chat: %s\n", chat::utf8::sanitize(error).c_str());

@@ -125,7 +125,8 @@ struct model {
     std::string address;          // host:port as given, for the status bar
     std::string nick;             // our nick as the server knows it (or wants to)
     std::string wanted_nick;      // the nick asked for at start or by /nick; reclaimed on reconnect
-    std::string password;         // sent in hello when set (--password-file, config password_file)
+    std::string password;         // sent in hello when set (--password-file, config password_file, the prompt)
+    std::string password_refused; // password_required or bad_password: why registration failed
     std::string server;           // welcome.server
     std::string instance;         // welcome.instance of the server we talk to now
     conn_state state = conn_state::connecting;

@@ -89,7 +89,10 @@ bool on_registration_error(model& m, const std::string& code, const std::string&
     if (m.state != conn_state::registering) return false;
     // A password does not get better by trying it again: fatal after a reconnect too.
     if (code == "password_required" || code == "bad_password") {
-        m.fatal = text + " (give chat --password-file FILE, or password_file in the config's [server] section)";
+        m.password_refused = code;
+        m.fatal = text + (m.line_mode ? " (line mode cannot ask for one: give chat --password-file FILE, or "
+                                        "password_file in the config's [server] section)"
+                                      : " (give chat --password-file FILE, or password_file in the config's [server] section)");
         return true;
     }
     if (code == "bad_version" || !m.ever_welcomed) {
