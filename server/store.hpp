@@ -53,8 +53,9 @@ public:
     // The room's last `count` messages, oldest first: what a join replays.
     virtual std::vector<stored_message> recent(std::string_view room, std::size_t count) = 0;
 
-    // Writes are buffered until commit(). A message must be appended before anyone is sent it.
-    virtual void append(const stored_message& m) = 0;
+    // Writes are buffered until commit(). A message must be appended before anyone is sent it. Taken
+    // by value: the caller's temporary is moved in, not copied.
+    virtual void append(stored_message m) = 0;
     virtual void set_topic(const stored_room& r) = 0;
     // Makes every write since the last commit durable (one transaction per loop turn).
     virtual void commit() = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <utility>
 
 #include "store.hpp"
 #include "store_search.hpp"
@@ -92,7 +93,7 @@ public:
         return out;
     }
 
-    void append(const stored_message& m) override {
+    void append(stored_message m) override {
         if (per_room_ == 0) return;
         const std::string key = m.room.empty() ? conversation_key(m.from, m.to) : fold_name(m.room);
         auto it = logs_.find(key);
@@ -100,7 +101,7 @@ public:
             if (logs_.size() >= max_conversations) return;
             it = logs_.emplace(key, std::deque<stored_message>{}).first;
         }
-        it->second.push_back(m);
+        it->second.push_back(std::move(m));
         if (it->second.size() > per_room_) it->second.pop_front();
     }
 

@@ -43,6 +43,18 @@ constexpr const char* migrations[] = {
     "CREATE TABLE offline(id INTEGER PRIMARY KEY, key TEXT NOT NULL, sender TEXT NOT NULL, "
     "  recipient TEXT NOT NULL, ts INTEGER NOT NULL, text TEXT NOT NULL, action INTEGER NOT NULL);"
     "CREATE INDEX offline_key ON offline(key, id);",
+    // 5: the full-text index without its per-message size table (columnsize=0): searches order by id,
+    // never by rank, so the sizes were written for nothing, one more b-tree insert per message. The
+    // index is made again from empty by the background indexer (fts_upto 0); until it catches up a
+    // search reads the unindexed messages directly, within its time budget.
+    "DROP TRIGGER messages_ad;"
+    "DROP TABLE messages_fts;"
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', "
+    "  tokenize='unicode61', columnsize=0);"
+    "INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_upto', 0);"
+    "CREATE TRIGGER messages_ad AFTER DELETE ON messages "
+    "  WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto') BEGIN "
+    "  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
 };
 
 int user_version(sqlite3* db, int& out) {

@@ -38,7 +38,7 @@ std::vector<stored_message> sqlite_store::recent(std::string_view room, std::siz
     return std::move(p.messages);
 }
 
-void sqlite_store::append(const stored_message& m) {
+void sqlite_store::append(stored_message m) {
     last_id_ = std::max(last_id_, m.id);
     if (pending_.size() >= max_pending) {
         if (unstored_++ == 0) {
@@ -47,7 +47,7 @@ void sqlite_store::append(const stored_message& m) {
         }
         return;
     }
-    pending_.push_back(m);
+    pending_.push_back(std::move(m));
 }
 
 void sqlite_store::own_nick(const std::string& nick, const std::string& key) {
@@ -73,17 +73,13 @@ void sqlite_store::commit() {
     }
     if (!ok_) return;
     int rc = exec("BEGIN IMMEDIATE");
+    std::string conv;  // outlives each bound step
     for (const stored_message& m : pending_) {
         if (rc != SQLITE_OK) break;
         const statement& s = insert_;
-        s.bind(1, static_cast<std::int64_t>(m.id));
-        s.bind(2, m.room.empty() ? conversation_key(m.from, m.to) : fold_name(m.room));
-        s.bind(3, m.room);
-        s.bind(4, m.from);
-        s.bind(5, m.to);
-        s.bind(6, m.ts);
-        s.bind(7, m.text);
-        s.bind(8, std::int64_t{m.action ? 1 : 0});
+        conv = m.room.empty() ? conversation_key(m.from, m.to) : fold_name(m.room);
+        bind_message(s, m, conv);
+        s.bind_static(8, m.room);
         rc = s.step();
         s.done();
         // A message already stored (a retry after a commit whose answer was lost) is no fault.
@@ -115,13 +111,8 @@ void sqlite_store::commit() {
     for (const stored_message& m : pending_offline_) {
         if (rc != SQLITE_OK) break;
         const statement& s = offline_put_;
-        s.bind(1, static_cast<std::int64_t>(m.id));
-        s.bind(2, fold_name(m.to));
-        s.bind(3, m.from);
-        s.bind(4, m.to);
-        s.bind(5, m.ts);
-        s.bind(6, m.text);
-        s.bind(7, std::int64_t{m.action ? 1 : 0});
+        conv = fold_name(m.to);
+        bind_message(s, m, conv);
         rc = s.step();
         s.done();
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -150,8 +141,10 @@ void sqlite_store::commit() {
     pending_offline_.clear();
     pending_taken_.clear();
     instance_dirty_ = false;
-    // A flood that never leaves the loop idle still gets indexed, a batch at a time.
+    // A flood that never leaves the loop idle still gets indexed, a batch at a time, and its log
+    // checkpointed once it reaches its bound.
     if (last_id_ > fts_upto_ + max_unindexed) index_step();
+    if (wal_frames_ >= set_.max_wal_pages) checkpoint();
 }
 
 history_page sqlite_store::room_page(std::string_view room, std::uint64_t before, std::size_t limit) {

@@ -19,6 +19,10 @@ struct sqlite_settings {
     std::size_t retain_messages = 0; // per room and conversation; 0: no count limit
     std::uint64_t max_bytes = 0;     // the database's size bound; 0: none
     std::size_t per_room = 100;      // what the memory fallback keeps while the disk fails
+    // The write-ahead log is checkpointed by tick() once it holds this many pages (4 KiB each), and
+    // by the commit itself once it holds the bound (a flood that never leaves the loop idle).
+    int checkpoint_pages = 1000;
+    int max_wal_pages = 16'384;
 };
 
 // Why a store could not be started at all: another chatd holds the state directory.

@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <utility>
 #include "store_schema.hpp"
 #include "store_search.hpp"
 
@@ -96,6 +97,10 @@ public:
     void bind(int i, std::string_view s) const {
         sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
     }
+    // Not copied: `s` must stay unchanged until done().
+    void bind_static(int i, std::string_view s) const {
+        sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+    }
     void bind(int i, std::int64_t v) const { sqlite3_bind_int64(st_, i, v); }
     std::string text(int i) const {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, i));
@@ -126,6 +131,19 @@ inline stored_message read_message(const statement& s, int first = 0) {
     return m;
 }
 
+// The shape `insert_` and `offline_put_` share, parameters 1-7: id, key (the conversation, or the
+// folded recipient), sender, recipient, ts, text, action. Bound without copies: `m` and `key` must
+// outlive the step.
+inline void bind_message(const statement& s, const stored_message& m, const std::string& key) {
+    s.bind(1, static_cast<std::int64_t>(m.id));
+    s.bind_static(2, key);
+    s.bind_static(3, m.from);
+    s.bind_static(4, m.to);
+    s.bind(5, m.ts);
+    s.bind_static(6, m.text);
+    s.bind(7, std::int64_t{m.action ? 1 : 0});
+}
+
 class sqlite_store final : public store {
 public:
     sqlite_store(sqlite_settings s, std::function<void(const std::string&)> note)
@@ -148,7 +166,7 @@ public:
 
     std::vector<stored_message> recent(std::string_view room, std::size_t count) override;
 
-    void append(const stored_message& m) override;
+    void append(stored_message m) override;
 
     void set_topic(const stored_room& r) override { pending_rooms_[fold_name(r.name)] = r; }
 
@@ -216,6 +234,12 @@ private:
 
     bool over_size();
 
+    // Counts the log's pages after each commit (in place of SQLite's automatic checkpoint).
+    static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
+
+    // Copies what the log holds into the database, as far as it can without waiting.
+    void checkpoint();
+
     sqlite_settings set_;
     std::function<void(const std::string&)> note_;
     std::string path_;
@@ -237,6 +261,7 @@ private:
     std::size_t unstored_ = 0;
     std::uint64_t stored_ = 0;
     std::uint64_t fts_upto_ = 0;  // every stored message with an id up to this is in the search index
+    int wal_frames_ = 0;          // pages in the write-ahead log not yet checkpointed
     std::string conv_cursor_;
     steady::time_point search_deadline_{};
 

@@ -63,7 +63,8 @@ bool sqlite_store::tick(std::int64_t now_ms) {
         return false;
     }
     commit();
-    const bool more_index = index_step();
+    if (ok_ && wal_frames_ >= set_.checkpoint_pages) checkpoint();
+    const bool more_index = ok_ && index_step();
     if (!ok_) return false;
     return prune_step(now_ms) || more_index;
 }

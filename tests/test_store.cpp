@@ -16,25 +16,12 @@
 #include "dispatcher.hpp"
 #include "protocol.hpp"
 #include "store_sqlite.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
 using chat::json;
 namespace fs = std::filesystem;
-
-// A fresh directory under $TMPDIR, removed with everything in it at the end of the test.
-struct temp_dir {
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "chat-store.XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string path;
-};
 
 struct opened {
     std::unique_ptr<chat::store> st;
@@ -69,7 +56,7 @@ bool mentions(const std::vector<std::string>& log, const std::string& text) {
 }  // namespace
 
 TEST_CASE("store: instance, ids, rooms, topics and messages survive closing and opening again") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     {
         auto st = open_store(dir.path);
         CHECK(std::string(st->state()) == "disk");
@@ -125,7 +112,7 @@ TEST_CASE("store: instance, ids, rooms, topics and messages survive closing and 
 }
 
 TEST_CASE("store: owned nicks survive closing and opening again") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     const std::string key = "SHA256:" + std::string(43, 'K');
     {
         auto st = open_store(dir.path);
@@ -140,7 +127,7 @@ TEST_CASE("store: owned nicks survive closing and opening again") {
 }
 
 TEST_CASE("store: offline private messages survive closing and opening until taken, then never come back") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     {
         auto st = open_store(dir.path);
         st->offline_put(pm(5, "bob", "Alice", "first"));
@@ -175,7 +162,7 @@ TEST_CASE("store: offline private messages survive closing and opening until tak
 }
 
 TEST_CASE("store: search finds words in rooms and in the asker's own private messages only") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     auto st = open_store(dir.path);
     st->append(say(1, "#lobby", "alice", "the Zebra crossing"));
     st->append(say(2, "#rust", "bob", "zebras and lifetimes"));
@@ -199,7 +186,7 @@ TEST_CASE("store: search finds words in rooms and in the asker's own private mes
 }
 
 TEST_CASE("store: a second chatd on the same state directory is refused with the holder's pid") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     auto first = open_store(dir.path);
     chat::sqlite_settings s;
     s.dir = dir.path;
@@ -211,7 +198,7 @@ TEST_CASE("store: a second chatd on the same state directory is refused with the
 }
 
 TEST_CASE("store: a missing state directory is made with mode 0700") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     const std::string where = dir.path + "/a/b/chatd";
     auto st = open_store(where);
     CHECK(std::string(st->state()) == "disk");
@@ -221,7 +208,7 @@ TEST_CASE("store: a missing state directory is made with mode 0700") {
 }
 
 TEST_CASE("store: a state directory that cannot be made leaves the store memory-only, logged once, retried") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     const std::string file = dir.path + "/plain-file";
     std::ofstream(file) << "x";
     std::vector<std::string> log;
@@ -248,7 +235,7 @@ TEST_CASE("store: a state directory that cannot be made leaves the store memory-
 }
 
 TEST_CASE("store: a corrupt database at start is reported with what to do, never a crash") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     std::ofstream(dir.path + "/chatd.db") << std::string(8192, 'G');
     std::vector<std::string> log;
     auto st = open_store(dir.path, &log);
@@ -263,7 +250,7 @@ TEST_CASE("store: a corrupt database at start is reported with what to do, never
 }
 
 TEST_CASE("store: another process holding the database's write lock makes writes wait in memory, then land") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     std::vector<std::string> log;
     auto st = open_store(dir.path, &log);
     sqlite3* other = nullptr;
@@ -281,7 +268,7 @@ TEST_CASE("store: another process holding the database's write lock makes writes
 }
 
 TEST_CASE("store: --retain-messages prunes each conversation in small steps down to its bound") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     chat::sqlite_settings s;
     s.retain_messages = 10;
     auto st = open_store(dir.path, nullptr, s);
@@ -325,7 +312,7 @@ bool index_consistent(const std::string& dir, std::int64_t& indexed_upto, bool a
 }
 
 TEST_CASE("store: search indexes in the background; the unindexed newest messages are found all the same") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     std::uint64_t id = 0;
     {
         chat::sqlite_settings s;
@@ -371,7 +358,7 @@ TEST_CASE("store: search indexes in the background; the unindexed newest message
 }
 
 TEST_CASE("store: a database of schema 1 (indexed by a trigger) is migrated and keeps every message searchable") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((dir.path + "/chatd.db").c_str(), &db) == SQLITE_OK);
     // Schema 1 as the first store wrote it.
@@ -409,7 +396,7 @@ TEST_CASE("store: a database of schema 1 (indexed by a trigger) is migrated and 
 }
 
 TEST_CASE("store: a flood that never leaves the loop idle is indexed by the commits themselves") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     auto st = open_store(dir.path);
     std::uint64_t id = 0;
     for (int turn = 0; turn < 100; ++turn) {
@@ -427,7 +414,7 @@ TEST_CASE("store: a flood that never leaves the loop idle is indexed by the comm
 }
 
 TEST_CASE("store: --retain-days deletes what is older") {
-    temp_dir dir;
+    temp_dir dir("chat-store");
     chat::sqlite_settings s;
     s.retain_days = 1;
     auto st = open_store(dir.path, nullptr, s);
@@ -439,4 +426,42 @@ TEST_CASE("store: --retain-days deletes what is older") {
     const auto page = st->room_page("#lobby", UINT64_MAX, 10);
     REQUIRE(page.messages.size() == 1);
     CHECK(page.messages[0].text == "new");
+}
+
+namespace {
+
+long long size_of(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("store: the write-ahead log is copied into the database by tick(), not by a turn's commit, and by the commit once at its bound") {
+    temp_dir dir("chat-store");
+    chat::sqlite_settings s;
+    s.checkpoint_pages = 50;
+    s.max_wal_pages = 400;
+    auto st = open_store(dir.path, nullptr, s);
+    const std::string db = dir.path + "/chatd.db";
+    const std::string text(1000, 'x');
+    std::uint64_t id = 0;
+    auto turns = [&](int n) {
+        for (int turn = 0; turn < n; ++turn) {
+            for (int i = 0; i < 20; ++i) st->append(say(++id, "#lobby", "a", text));
+            st->commit();
+        }
+    };
+    turns(10);  // 200 KB: some 60 pages past the mark
+    const long long before = size_of(db);
+    CHECK(before < 100'000);  // all in the log: no commit checkpointed
+    st->tick(chat::now_ms());
+    CHECK(size_of(db) > before + 150'000);  // the tick copied the log into the database
+    // No tick: commits go on until the log holds the bound, then the commit checkpoints it itself.
+    const long long after_tick = size_of(db);
+    turns(10);
+    CHECK(size_of(db) == after_tick);
+    turns(60);  // 1.2 MB more: past 400 pages
+    CHECK(size_of(db) > after_tick + 1'000'000);
+    CHECK(st->room_page("#lobby", UINT64_MAX, 5).messages.back().id == id);
 }

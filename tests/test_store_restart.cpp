@@ -7,31 +7,17 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "support/chatd_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
 using namespace chat::test;
 using chat::json;
-namespace fs = std::filesystem;
-
-struct temp_dir {
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "chat-restart.XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string path;
-};
 
 // Every stored message of `room`, oldest first, read page by page with `history` frames.
 std::vector<std::uint64_t> stored_ids(test_client& c, const std::string& room) {
@@ -66,7 +52,7 @@ void drain_ids(test_client& c, std::set<std::uint64_t>& ids, test_clock::time_po
 }
 
 void restart_keeps_everything(bool crash) {
-    temp_dir dir;
+    temp_dir dir("chat-restart");
     const std::vector<std::string> flags{"--state-dir", dir.path, "--rate", "0", "--history", "5000",
                                          "--sendq", "16777216"};
     std::string instance;
@@ -162,7 +148,7 @@ TEST_CASE("restart: kill -9 in the middle of a flood loses nothing anyone receiv
 TEST_CASE("restart: a clean stop in the middle of a flood keeps every message") { restart_keeps_everything(false); }
 
 TEST_CASE("restart: a second chatd on the same state directory refuses to start and says why") {
-    temp_dir dir;
+    temp_dir dir("chat-restart");
     chatd_process first({"--state-dir", dir.path});
     child_process second({chatd_process::binary(), "--bind", "127.0.0.1", "--port", "0", "--state-dir", dir.path});
     const auto st = second.wait_exit(deadline_in(10s));
@@ -173,7 +159,7 @@ TEST_CASE("restart: a second chatd on the same state directory refuses to start 
 }
 
 TEST_CASE("restart: a full disk keeps chatd relaying memory-only, says so, and stores the wait once it frees") {
-    temp_dir dir;
+    temp_dir dir("chat-restart");
     spawn_options opts;
     opts.fsize = 96 * 1024;  // a few dozen pages: the database and its log fill up soon
     chatd_process srv({"--state-dir", dir.path, "--rate", "0"}, opts);
