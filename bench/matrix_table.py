@@ -14,6 +14,7 @@ TITLES = {
     "m5": "5 idle C=2000",
     "m6": "6 idle C=1000",
     "t1": "T1 TLS fanout N=100 S=10 M=1000 flat out",
+    "t1a": "T1a the same, AES-128-GCM offered (all servers)",
     "t2": "T2 TLS fanout N=500 S=5 M=200 flat out",
     "t3w": "T3w TLS one-to-one N=2 S=1 M=20000 window 64",
     "t5": "T5 TLS idle C=1000",

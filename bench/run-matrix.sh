@@ -8,6 +8,7 @@
 #                       [--only "m1 m2 ..."] [--out DIR]
 #   --servers may also name chatd-nostore: chatd with --no-store (the peers keep no history).
 #   --only "t1 t2 t3w t5 th" runs the TLS rows (fan-out, one-to-one windowed, idle C=1000, handshakes).
+#   t1a is T1 with the client offering only TLS_AES_128_GCM_SHA256, so every server uses that suite.
 # Results: one JSON line per run in OUT/results.jsonl, the table in OUT/table.md (and on stdout).
 set -euo pipefail
 
@@ -50,6 +51,7 @@ declare -A work=(
     [m5]="--workload idle --clients 2000"
     [m6]="--workload idle --clients 1000"
     [t1]="--tls --workload fanout --clients 100 --senders 10 --messages 1000"
+    [t1a]="--tls --tls-ciphers TLS_AES_128_GCM_SHA256 --workload fanout --clients 100 --senders 10 --messages 1000"
     [t2]="--tls --workload fanout --clients 500 --senders 5 --messages 200"
     [t3w]="--tls --workload fanout --clients 2 --senders 1 --messages 20000 --window 64"
     [t5]="--tls --workload idle --clients 1000"
