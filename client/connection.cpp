@@ -80,8 +80,13 @@ void connection::do_send(std::string frame) {
 
 void connection::enqueue(std::string frame) {
     // A server that stopped reading must not make us hold unbounded data.
+    // Either way the UI hears of it: a frame is never dropped without a word (after quit, nobody
+    // waits for the rest).
     if (!session_up_ || closing_ || out_bytes_ + frame.size() > cfg_.max_send_bytes) {
         settled(frame.size());
+        if (!closing_ && !stopping_) {
+            emit(net_event::kind::unsent, std::move(frame), session_up_ ? net_event::unsent_full : net_event::unsent_down);
+        }
         return;
     }
     out_bytes_ += frame.size();
@@ -286,6 +291,13 @@ asio::awaitable<std::string> connection::run_session(stream& sock) {
     auto result = co_await (read_loop(sock) || write_loop(sock) || keepalive_loop());
     socket_ = nullptr;
     session_up_ = false;
+    // What was still queued never went out: the UI hears of each frame (say/pm settle on reconnect).
+    for (auto& f : out_) {
+        settled(f.size());
+        if (!closing_ && !stopping_) emit(net_event::kind::unsent, std::move(f), net_event::unsent_cut);
+    }
+    out_.clear();
+    out_bytes_ = 0;
     std::error_code ignored;
     sock.next_layer().close(ignored);
     std::string reason;

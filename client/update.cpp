@@ -138,6 +138,9 @@ void on_event(model& m, const net_event& ev, effects& fx) {
         break;
     case k::drained:
         break;  // the caller reads the backlog itself
+    case k::unsent:
+        note_unsent(m, ev, fx);
+        break;
     case k::untrusted: {
         const std::string text = chat::utf8::sanitize(ev.text);
         m.unpinned_key = chat::utf8::sanitize(ev.key);

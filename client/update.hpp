@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,13 +96,25 @@ void note_echo(model& m, const chat::frame& f);
 void note_refused(model& m, const chat::json& body);
 // A reconnect's welcome: what the old connection left unanswered waits for the replays of the rooms
 // rejoined (on the same server instance) before anything new is sent.
-void begin_settling(model& m, bool same_server);
+// Private messages are settled by the newest `history` page of their conversation, asked for here
+// (feature history_pages; at most a few conversations, the rest may not have arrived).
+// Returns how many such pages it asked for.
+std::size_t begin_settling(model& m, bool same_server, effects& fx);
 // During settling: a rejoined room's `joined` (its `history` count), and each replayed message
 // (called before it is shown). Settling ends when every awaited replay is complete.
 void settle_joined(model& m, const std::string& room, std::int64_t replayed, effects& fx);
 void settle_replayed(model& m, const chat::json& body, effects& fx);
 // A refused rejoin: its room's replay will not come.
 void settle_refused(model& m, const std::string& room, effects& fx);
+// The `history` answer a private conversation's settling asked for; true if it was that answer
+// (then it is not shown as an older page).
+// settling_page_of: the pm id the window had shown before the drop, if `body` is that answer.
+std::optional<std::int64_t> settling_page_of(const model& m, const chat::json& body);
+bool settle_history(model& m, const chat::json& body, effects& fx);
+// A refused `history` request: the conversation's settling learns nothing from it.
+void settle_history_refused(model& m, const std::string& nick, effects& fx);
+// A frame the connection could not send (net_event::kind::unsent): said, never silently lost.
+void note_unsent(model& m, const net_event& ev, effects& fx);
 // Replays that did not come in time tell nothing: settling ends with what is known (on_tick).
 void settle_tick(model& m, effects& fx);
 bool settling(const model& m);

@@ -1,8 +1,10 @@
 // The part of update that makes sure a sent line is neither lost nor sent twice when the connection
 // dies before the server answered it (see model::unanswered).
 #include <algorithm>
+#include <optional>
 
 #include "frame_fields.hpp"
+#include "outgoing.hpp"
 #include "update.hpp"
 #include "utf8.hpp"
 #include "windows.hpp"
@@ -24,11 +26,15 @@ std::string raw_text(const json& body, const char* key) {
 // What a kept line holds in memory: short lines are mostly the entry itself.
 std::size_t cost(const sent_line& s) { return sizeof(sent_line) + s.line.text.size() + s.line.window.size(); }
 
-replay_wait* wait_for(model& m, std::string_view room) {
+replay_wait* wait_for(model& m, std::string_view room, bool query = false) {
     const auto it = std::find_if(m.replays.begin(), m.replays.end(),
-                                 [&](const replay_wait& w) { return same_nick(w.room, room); });
+                                 [&](const replay_wait& w) { return w.query == query && same_nick(w.room, room); });
     return it == m.replays.end() ? nullptr : &*it;
 }
+
+// At most this many conversations are asked for their newest page after a reconnect: each request
+// counts against the server's rate limit, as the rejoins do.
+constexpr std::size_t max_settle_pages = 3;
 
 // A line nothing can confirm: said where it was written, on stderr in line mode, and counted.
 void uncertain(model& m, const sent_line& s) {
@@ -49,7 +55,7 @@ void uncertain(model& m, const sent_line& s) {
 void finish(model& m) {
     std::vector<pending_line> back;
     for (auto& s : m.unsettled) {
-        const replay_wait* w = s.line.query ? nullptr : wait_for(m, s.line.window);
+        const replay_wait* w = wait_for(m, s.line.window, s.line.query);
         if (w != nullptr && w->left == 0 && w->complete) {
             back.push_back(std::move(s.line));
         } else {
@@ -119,25 +125,150 @@ bool settling(const model& m) { return !m.unsettled.empty(); }
 
 bool all_answered(const model& m) { return m.unanswered.empty() && m.unsettled.empty(); }
 
-void begin_settling(model& m, bool same_server) {
+std::size_t begin_settling(model& m, bool same_server, effects& fx) {
     for (auto& s : m.unanswered) m.unsettled.push_back(std::move(s));
     m.unanswered.clear();
     m.unanswered_bytes = 0;
     m.replays.clear();
-    if (m.unsettled.empty()) return;
+    if (m.unsettled.empty()) return 0;
     m.settle_by = m.now.steady_ms + settle_ms;
+    std::size_t asked = 0;
     // Only the same server instance keeps its ids and history: a line it stored shows in the replay
     // of what we missed. Rooms not rejoined, private messages (no replay) and another instance tell
     // nothing.
+    // A private conversation has no replay, but its newest stored page (feature history_pages)
+    // tells the same: a pm of ours past what the window showed is in it if it arrived.
     if (same_server) {
         for (const auto& s : m.unsettled) {
-            if (s.line.query || wait_for(m, s.line.window) != nullptr) continue;
+            if (wait_for(m, s.line.window, s.line.query) != nullptr) continue;
             const auto i = find_window(m, s.line.window);
+            if (s.line.query) {
+                if (!m.history_pages || asked == max_settle_pages) continue;
+                replay_wait w{s.line.window, -1, true, true, i ? m.windows[*i].max_id : 0};
+                m.replays.push_back(std::move(w));
+                fx.frames.push_back(outgoing::history(s.line.window, true, 0, static_cast<std::int64_t>(chat::max_history_page)));
+                ++asked;
+                continue;
+            }
             if (!i || m.windows[*i].query || (!m.windows[*i].joined && !m.windows[*i].joining)) continue;
             m.replays.push_back({m.windows[*i].name, -1, true});
         }
     }
     if (m.replays.empty()) finish(m);
+    return asked;
+}
+
+std::optional<std::int64_t> settling_page_of(const model& m, const chat::json& body) {
+    if (!settling(m) || !body.contains("nick")) return std::nullopt;
+    const std::string peer = text_of(body, "nick");
+    const auto it = std::find_if(m.replays.begin(), m.replays.end(),
+                                 [&](const replay_wait& w) { return w.query && same_nick(w.room, peer); });
+    if (it == m.replays.end() || it->left >= 0) return std::nullopt;
+    return it->seen;
+}
+
+bool settle_history(model& m, const chat::json& body, effects& fx) {
+    if (!settling_page_of(m, body)) return false;
+    const std::string peer = text_of(body, "nick");
+    replay_wait* w = wait_for(m, peer, true);
+    std::int64_t lowest = 0;
+    if (const auto it = body.find("messages"); it != body.end() && it->is_array()) {
+        for (const auto& f : *it) {
+            if (!f.is_object()) continue;
+            const std::int64_t id = int_of(f, "id");
+            if (id <= 0) continue;
+            if (lowest == 0 || id < lowest) lowest = id;
+            if (id <= w->seen) continue;
+            const std::string from = raw_text(f, "from");
+            const std::string text = raw_text(f, "text");
+            const auto s = std::find_if(m.unsettled.begin(), m.unsettled.end(), [&](const sent_line& u) {
+                return u.line.query && same_nick(u.line.window, peer) && same_nick(u.nick, from) && u.line.text == text;
+            });
+            if (s != m.unsettled.end()) m.unsettled.erase(s);
+        }
+    }
+    w->left = 0;
+    // Everything after what the window showed is on the page when the page reaches back to it (or
+    // to the start of the conversation): a pm of ours not on it did not arrive.
+    w->complete = bool_of(body, "complete") || (lowest > 0 && w->seen > 0 && lowest <= w->seen);
+    maybe_finish(m, fx);
+    return true;
+}
+
+void settle_history_refused(model& m, const std::string& nick, effects& fx) {
+    if (!settling(m)) return;
+    // The server answers in order and the settling pages were asked first: an error naming no
+    // nick is about the oldest page still awaited.
+    const auto it = std::find_if(m.replays.begin(), m.replays.end(), [&](const replay_wait& w) {
+        return w.query && w.left < 0 && (nick.empty() || same_nick(w.room, nick));
+    });
+    if (it == m.replays.end()) return;
+    it->left = 0;
+    it->complete = false;
+    maybe_finish(m, fx);
+}
+
+namespace {
+
+std::string unsent_reason(std::int64_t why) {
+    if (why == net_event::unsent_full) return "the server is not reading what this client sends";
+    if (why == net_event::unsent_cut) return "the connection dropped before it went out";
+    return "the connection had just dropped";
+}
+
+}  // namespace
+
+void note_unsent(model& m, const net_event& ev, effects& fx) {
+    const auto r = chat::decode(ev.text, 8);
+    if (!r) return;  // only frames this client encoded come back
+    const chat::frame& f = *r.value;
+    const std::string why = unsent_reason(ev.number);
+    // Registration and keep-alive are redone by the next connection; a quit needs no answer.
+    if (f.type == "hello" || f.type == "quit" || f.type == "ping" || f.type == "pong") return;
+    if (f.type == "say" || f.type == "pm") {
+        // A dropped connection leaves it unanswered: the reconnect's settling sends it again or
+        // says it may not have arrived. A full queue means it never will be answered: refused now.
+        if (ev.number != net_event::unsent_full) return;
+        const bool query = f.type == "pm";
+        const std::string target = text_of(f.body, query ? "to" : "room");
+        const std::string text = raw_text(f.body, "text");
+        const auto it = std::find_if(m.unanswered.begin(), m.unanswered.end(), [&](const sent_line& s) {
+            return s.line.query == query && s.line.text == text && same_nick(s.line.window, target);
+        });
+        if (it != m.unanswered.end()) {
+            m.unanswered_bytes -= std::min(m.unanswered_bytes, cost(*it));
+            m.unanswered.erase(it);
+        }
+        note_answered(m);
+        ++m.refused;
+        const std::string shown = "not sent (" + why + "): " + chat::utf8::sanitize(text);
+        const auto i = find_window(m, target);
+        add_line(m, i ? m.windows[*i] : current_window(m), make_line(kind::error, shown));
+        if (m.line_mode) m.refusals.push_back("not sent " + std::string(query ? "to " : "in ") + target + " (" + why + "): " + text);
+        return;
+    }
+    std::string what = f.type;
+    for (const char* key : {"room", "nick", "to", "words"}) {
+        const std::string v = raw_text(f.body, key);
+        if (!v.empty()) {
+            what += " " + chat::utf8::sanitize(v);
+            break;
+        }
+    }
+    const std::string place = f.body.contains("room") ? text_of(f.body, "room") : text_of(f.body, "nick");
+    window* w = nullptr;
+    if (!place.empty()) {
+        if (const auto i = find_window(m, place)) w = &m.windows[*i];
+    }
+    if (f.type == "history" && w != nullptr) w->fetching = false;
+    std::string shown = "not sent (" + why + "): " + what;
+    if (f.type == "join" && w != nullptr && ev.number != net_event::unsent_full) {
+        shown += "; it is sent again when the connection is back";
+    } else if (f.type == "join" && w != nullptr) {
+        w->joining = false;
+    }
+    add_line(m, w != nullptr ? *w : current_window(m), make_line(kind::error, shown));
+    if (f.type == "history" && settling(m)) settle_history_refused(m, place, fx);
 }
 
 void settle_joined(model& m, const std::string& room, std::int64_t replayed, effects& fx) {

@@ -304,6 +304,16 @@ void on_error(model& m, const json& body, effects& fx) {
     const std::string shown = m.line_mode || message.empty() ? text : message;
     const std::string about = text_of(body, "about");
     if (about == "join" && on_join_refused(m, body, shown)) return;
+    if (about == "history") {
+        const std::string nick = text_of(body, "nick");
+        const std::string room = text_of(body, "room");
+        if (room.empty()) settle_history_refused(m, nick, fx);  // if a reconnect's page was refused
+        // A refused page is not waited for: PgUp asks again.
+        const std::string place = nick.empty() ? room : nick;
+        for (auto& w : m.windows) {
+            if (place.empty() || same_nick(w.name, place)) w.fetching = false;
+        }
+    }
     if (about == "say" || about == "pm") {
         ++m.refused;
         if (m.line_mode) m.refusals.push_back("the server refused a message: " + text);
@@ -334,7 +344,20 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
         on_welcome(m, b, fx);
         note_features(m, b);
     }
-    else if (f.type == "history") on_history(m, b);
+    else if (f.type == "history") {
+        // The newest page of a conversation asked for by a reconnect: what came while we were
+        // away shows as it would have, then it settles the pms in doubt.
+        if (const auto seen = settling_page_of(m, b)) {
+            if (const auto it = b.find("messages"); it != b.end() && it->is_array()) {
+                for (const auto& p : *it) {
+                    if (p.is_object() && int_of(p, "id") > *seen) on_pm(m, p);
+                }
+            }
+            settle_history(m, b, fx);
+        } else {
+            on_history(m, b);
+        }
+    }
     else if (f.type == "search") on_search(m, b);
     else if (f.type == "joined") on_joined(m, b, fx);
     else if (f.type == "message" || f.type == "pm") {

@@ -63,6 +63,8 @@ void on_welcome(model& m, const json& body, effects& fx) {
         fx.frames.push_back(outgoing::join(w.name, same_server ? w.max_id : 0));
         ++joins;
     }
+    // A page asked for on the old connection is never answered on this one.
+    for (auto& w : m.windows) w.fetching = false;
     // A restarted server's ids start again: what we saw tells nothing about what it will send.
     if (!same_server) {
         for (auto& w : m.windows) {
@@ -78,7 +80,7 @@ void on_welcome(model& m, const json& body, effects& fx) {
     }
     add_line(m, current_window(m), make_line(kind::info, "reconnected to " + m.server + " as " + m.nick));
     // Lines the old connection left unanswered wait for the replays of the rooms rejoined.
-    begin_settling(m, same_server);
+    joins += begin_settling(m, same_server, fx);
     // The rejoins count against the rate limit; pending lines follow as the budget allows.
     m.tokens = std::max(1.0, m.lim.burst - 2) - static_cast<double>(joins);
     m.tokens_at = m.now.steady_ms;

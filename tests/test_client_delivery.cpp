@@ -263,3 +263,181 @@ TEST_CASE("delivery: giving up at the end says which lines may not have arrived"
     REQUIRE(m.refusals.size() == 1);
     CHECK(m.refusals[0].find(": two") != std::string::npos);
 }
+
+namespace {
+
+std::string welcome_pages(const std::string& instance) {
+    return R"({"type":"welcome","version":1,"nick":"alice","server":"chatd 1.0.0","instance":")" + instance +
+           R"(","default_room":"#lobby","limits":{"max_nick":16,"max_text":4096,"rate":5,"burst":10,"history":100},)" +
+           R"("features":["history_pages"]})";
+}
+
+std::string stored_pm(int id, const std::string& from, const std::string& to, const std::string& text) {
+    return R"({"type":"pm","id":)" + std::to_string(id) + R"(,"from":")" + from + R"(","to":")" + to +
+           R"(","ts":1764079200000,"text":")" + text + R"(","action":false,"history":true})";
+}
+
+std::string page(const std::string& nick, const std::vector<std::string>& pms, bool complete) {
+    std::string out = R"({"type":"history","nick":")" + nick + R"(","before":0,"messages":[)";
+    for (std::size_t i = 0; i < pms.size(); ++i) out += (i ? "," : "") + pms[i];
+    return out + R"(],"complete":)" + (complete ? "true" : "false") + "}";
+}
+
+model online_pages() {
+    model m;
+    m.now.steady_ms = 1000;
+    m.wanted_nick = "alice";
+    feed(m, state(net_event::kind::connected));
+    feed(m, welcome_pages("inst-1"));
+    feed(m, joined("#lobby", 0));
+    return m;
+}
+
+// The history requests among `fx`, as the nick or room each asks for.
+std::vector<std::string> pages_asked(const effects& fx) {
+    std::vector<std::string> out;
+    for (const auto& f : fx.frames) {
+        auto r = chat::decode(f, 8);
+        REQUIRE(r);
+        if (r.value->type == "history") out.push_back(r.value->body.value("nick", r.value->body.value("room", "")));
+    }
+    return out;
+}
+
+effects reconnect_pages(model& m) {
+    feed(m, state(net_event::kind::disconnected, "eof"));
+    feed(m, state(net_event::kind::connected));
+    return feed(m, welcome_pages("inst-1"));
+}
+
+std::size_t pms_shown(const model& m, const std::string& peer, const std::string& text) {
+    const auto i = find_window(m, peer);
+    if (!i) return 0;
+    std::size_t n = 0;
+    for (const auto& l : m.windows[*i].lines) n += l.what == chat_line::kind::pm && l.text == text;
+    return n;
+}
+
+net_event unsent(const std::string& frame, std::int64_t why) {
+    net_event ev;
+    ev.what = net_event::kind::unsent;
+    ev.text = frame;
+    ev.number = why;
+    return ev;
+}
+
+}  // namespace
+
+TEST_CASE("delivery: a pm in doubt after a reconnect is settled by the newest page of its conversation") {
+    model m = online_pages();
+    type(m, "/msg bob one");
+    feed(m, pm(5, "alice", "bob", "one"));  // answered before the drop
+    type(m, "/msg bob two");
+    type(m, "/msg bob three");
+    const effects fx = reconnect_pages(m);
+    CHECK(pages_asked(fx) == std::vector<std::string>{"bob"});
+    CHECK(said(fx).empty());
+    CHECK(settling(m));
+    // "two" reached the server (its echo was lost), "three" did not; bob answered meanwhile.
+    const effects after = feed(m, page("bob", {stored_pm(5, "alice", "bob", "one"), stored_pm(6, "alice", "bob", "two"),
+                                               stored_pm(7, "bob", "alice", "said while you were away")},
+                                       false));
+    CHECK_FALSE(settling(m));
+    CHECK(said(after) == std::vector<std::string>{"three"});
+    CHECK(m.uncertain == 0);
+    CHECK(pms_shown(m, "bob", "one") == 1);
+    CHECK(pms_shown(m, "bob", "two") == 1);
+    CHECK(pms_shown(m, "bob", "said while you were away") == 1);
+}
+
+TEST_CASE("delivery: a conversation's page that may be cut, or is refused, leaves its pms in doubt, said") {
+    SUBCASE("the page does not reach back to what the window showed") {
+        model m = online_pages();
+        type(m, "/msg bob one");
+        feed(m, pm(5, "alice", "bob", "one"));
+        type(m, "/msg bob two");
+        reconnect_pages(m);
+        const effects after = feed(m, page("bob", {stored_pm(9, "bob", "alice", "x")}, false));
+        CHECK(said(after).empty());
+        CHECK(errors_with(m, "may not have arrived") == 1);
+        CHECK_FALSE(settling(m));
+    }
+    SUBCASE("the start of the conversation is on the page") {
+        model m = online_pages();
+        type(m, "/msg carol first words");
+        const effects back = reconnect_pages(m);
+        CHECK(pages_asked(back) == std::vector<std::string>{"carol"});
+        const effects after = feed(m, page("carol", {}, true));
+        CHECK(said(after) == std::vector<std::string>{"first words"});
+        CHECK(m.uncertain == 0);
+    }
+    SUBCASE("the request is refused (rate limited: the error names no nick)") {
+        model m = online_pages();
+        type(m, "/msg bob two");
+        reconnect_pages(m);
+        feed(m, R"({"type":"error","code":"rate_limited","message":"x","about":"history"})");
+        CHECK(errors_with(m, "may not have arrived") == 1);
+        CHECK_FALSE(settling(m));
+    }
+    SUBCASE("a server without pages: nothing is asked, the pm may not have arrived") {
+        model m = online();
+        type(m, "/msg bob two");
+        const effects back = reconnect(m);
+        CHECK(pages_asked(back).empty());
+        CHECK(errors_with(m, "may not have arrived") == 1);
+    }
+}
+
+TEST_CASE("delivery: a frame the connection could not send is said, never lost without a word") {
+    SUBCASE("a say refused by a full outgoing queue is refused, and its window slot freed") {
+        model m = online();
+        m.line_mode = true;
+        const effects fx = type(m, "hello there");
+        REQUIRE(fx.frames.size() == 1);
+        feed(m, unsent(fx.frames[0], net_event::unsent_full));
+        CHECK(m.unanswered.empty());
+        CHECK(m.refused == 1);
+        CHECK(errors_with(m, "not sent (the server is not reading") == 1);
+        REQUIRE(m.refusals.size() == 1);
+        CHECK(m.refusals[0].find("hello there") != std::string::npos);
+    }
+    SUBCASE("a say cut by a dropped connection waits for the reconnect's settling") {
+        model m = online();
+        const effects fx = type(m, "hello there");
+        feed(m, unsent(fx.frames[0], net_event::unsent_cut));
+        CHECK(m.unanswered.size() == 1);
+        CHECK(m.refused == 0);
+        reconnect(m);
+        CHECK(said(feed(m, joined("#lobby", 0))) == std::vector<std::string>{"hello there"});
+    }
+    SUBCASE("a join, a topic and a page request are each said") {
+        model m = online();
+        const effects j = type(m, "/join #rust");
+        REQUIRE_FALSE(j.frames.empty());
+        feed(m, unsent(j.frames.back(), net_event::unsent_down));
+        CHECK(errors_with(m, "not sent (the connection had just dropped): join #rust; it is sent again") == 1);
+        feed(m, unsent(R"({"type":"topic","room":"#lobby","topic":"x"})", net_event::unsent_cut));
+        CHECK(errors_with(m, "not sent (the connection dropped before it went out): topic #lobby") == 1);
+        m.windows[*find_window(m, "#lobby")].fetching = true;
+        feed(m, unsent(R"({"type":"history","room":"#lobby","limit":100})", net_event::unsent_down));
+        CHECK_FALSE(m.windows[*find_window(m, "#lobby")].fetching);
+        CHECK(errors_with(m, "history #lobby") == 1);
+    }
+    SUBCASE("registration and keep-alive frames are redone by the next connection: nothing to say") {
+        model m = online();
+        feed(m, unsent(R"({"type":"hello","version":1,"nick":"alice"})", net_event::unsent_down));
+        feed(m, unsent(R"({"type":"pong","token":1})", net_event::unsent_down));
+        CHECK(errors_with(m, "not sent") == 0);
+    }
+}
+
+TEST_CASE("delivery: a refused page request is not waited for; a reconnect forgets pages asked before it") {
+    model m = online();
+    window& w = m.windows[*find_window(m, "#lobby")];
+    w.fetching = true;
+    feed(m, R"({"type":"error","code":"rate_limited","message":"x","about":"history"})");
+    CHECK_FALSE(m.windows[*find_window(m, "#lobby")].fetching);
+    m.windows[*find_window(m, "#lobby")].fetching = true;
+    reconnect(m);
+    CHECK_FALSE(m.windows[*find_window(m, "#lobby")].fetching);
+}
