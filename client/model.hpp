@@ -175,6 +175,14 @@ struct model {
     std::deque<sent_line> unsettled;
     std::vector<replay_wait> replays;
     std::int64_t settle_by = 0;   // model clock: replays not finished by then tell nothing
+    // Private conversations have no replay: after a reconnect to the same instance (feature
+    // history_pages) the newest page of a few is asked for, and the pms past what each window
+    // showed (`seen`) are shown as they would have been; the page also settles our pms in doubt.
+    struct page_due {
+        std::string nick;
+        std::int64_t seen = 0;
+    };
+    std::vector<page_due> pages_due;
     std::size_t uncertain = 0;    // lines that may not have arrived (line mode's exit status too)
 
     input_line input;

@@ -106,13 +106,12 @@ void settle_joined(model& m, const std::string& room, std::int64_t replayed, eff
 void settle_replayed(model& m, const chat::json& body, effects& fx);
 // A refused rejoin: its room's replay will not come.
 void settle_refused(model& m, const std::string& room, effects& fx);
-// The `history` answer a private conversation's settling asked for; true if it was that answer
-// (then it is not shown as an older page).
-// settling_page_of: the pm id the window had shown before the drop, if `body` is that answer.
-std::optional<std::int64_t> settling_page_of(const model& m, const chat::json& body);
-bool settle_history(model& m, const chat::json& body, effects& fx);
-// A refused `history` request: the conversation's settling learns nothing from it.
-void settle_history_refused(model& m, const std::string& nick, effects& fx);
+// The reconnect's page of a conversation (model::pages_due): take_page_due says whether `body`
+// answers one, and the id its window had shown; settle_history then settles our pms in doubt by it.
+std::optional<std::int64_t> take_page_due(model& m, const chat::json& body);
+void settle_history(model& m, const chat::json& body, effects& fx);
+// A refused `history` request: if it was a reconnect's page, nothing is learnt from it.
+void page_refused(model& m, const std::string& nick, effects& fx);
 // A frame the connection could not send (net_event::kind::unsent): said, never silently lost.
 void note_unsent(model& m, const net_event& ev, effects& fx);
 // Replays that did not come in time tell nothing: settling ends with what is known (on_tick).

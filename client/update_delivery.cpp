@@ -130,26 +130,43 @@ std::size_t begin_settling(model& m, bool same_server, effects& fx) {
     m.unanswered.clear();
     m.unanswered_bytes = 0;
     m.replays.clear();
-    if (m.unsettled.empty()) return 0;
-    m.settle_by = m.now.steady_ms + settle_ms;
+    m.pages_due.clear();
     std::size_t asked = 0;
-    // Only the same server instance keeps its ids and history: a line it stored shows in the replay
-    // of what we missed. Rooms not rejoined, private messages (no replay) and another instance tell
-    // nothing.
-    // A private conversation has no replay, but its newest stored page (feature history_pages)
-    // tells the same: a pm of ours past what the window showed is in it if it arrived.
+    // Only the same server instance keeps its ids and history. Conversations with our pms in doubt
+    // come first, then the other open ones, as far as the cap goes.
+    if (same_server && m.history_pages) {
+        auto ask = [&](const std::string& nick) {
+            if (asked == max_settle_pages) return;
+            const bool due = std::any_of(m.pages_due.begin(), m.pages_due.end(),
+                                         [&](const model::page_due& d) { return same_nick(d.nick, nick); });
+            if (due) return;
+            const auto i = find_window(m, nick);
+            m.pages_due.push_back({nick, i ? m.windows[*i].max_id : 0});
+            fx.frames.push_back(outgoing::history(nick, true, 0, static_cast<std::int64_t>(chat::max_history_page)));
+            ++asked;
+        };
+        for (const auto& s : m.unsettled) {
+            if (s.line.query) ask(s.line.window);
+        }
+        for (const auto& w : m.windows) {
+            if (w.query && w.max_id > 0) ask(w.name);
+        }
+    }
+    if (m.unsettled.empty()) return asked;
+    m.settle_by = m.now.steady_ms + settle_ms;
+    // A line stored by the server shows in the replay of what we missed (rooms), or on the newest
+    // page of its conversation (pms). Rooms not rejoined, pms without a page, and another instance
+    // tell nothing.
     if (same_server) {
         for (const auto& s : m.unsettled) {
             if (wait_for(m, s.line.window, s.line.query) != nullptr) continue;
-            const auto i = find_window(m, s.line.window);
             if (s.line.query) {
-                if (!m.history_pages || asked == max_settle_pages) continue;
-                replay_wait w{s.line.window, -1, true, true, i ? m.windows[*i].max_id : 0};
-                m.replays.push_back(std::move(w));
-                fx.frames.push_back(outgoing::history(s.line.window, true, 0, static_cast<std::int64_t>(chat::max_history_page)));
-                ++asked;
+                const auto d = std::find_if(m.pages_due.begin(), m.pages_due.end(),
+                                            [&](const model::page_due& p) { return same_nick(p.nick, s.line.window); });
+                if (d != m.pages_due.end()) m.replays.push_back({d->nick, -1, true, true, d->seen});
                 continue;
             }
+            const auto i = find_window(m, s.line.window);
             if (!i || m.windows[*i].query || (!m.windows[*i].joined && !m.windows[*i].joining)) continue;
             m.replays.push_back({m.windows[*i].name, -1, true});
         }
@@ -158,19 +175,22 @@ std::size_t begin_settling(model& m, bool same_server, effects& fx) {
     return asked;
 }
 
-std::optional<std::int64_t> settling_page_of(const model& m, const chat::json& body) {
-    if (!settling(m) || !body.contains("nick")) return std::nullopt;
+std::optional<std::int64_t> take_page_due(model& m, const chat::json& body) {
+    if (!body.contains("nick")) return std::nullopt;
     const std::string peer = text_of(body, "nick");
-    const auto it = std::find_if(m.replays.begin(), m.replays.end(),
-                                 [&](const replay_wait& w) { return w.query && same_nick(w.room, peer); });
-    if (it == m.replays.end() || it->left >= 0) return std::nullopt;
-    return it->seen;
+    const auto it = std::find_if(m.pages_due.begin(), m.pages_due.end(),
+                                 [&](const model::page_due& d) { return same_nick(d.nick, peer); });
+    if (it == m.pages_due.end()) return std::nullopt;
+    const std::int64_t seen = it->seen;
+    m.pages_due.erase(it);
+    return seen;
 }
 
-bool settle_history(model& m, const chat::json& body, effects& fx) {
-    if (!settling_page_of(m, body)) return false;
+void settle_history(model& m, const chat::json& body, effects& fx) {
+    if (!settling(m)) return;
     const std::string peer = text_of(body, "nick");
     replay_wait* w = wait_for(m, peer, true);
+    if (w == nullptr || w->left >= 0) return;
     std::int64_t lowest = 0;
     if (const auto it = body.find("messages"); it != body.end() && it->is_array()) {
         for (const auto& f : *it) {
@@ -192,15 +212,20 @@ bool settle_history(model& m, const chat::json& body, effects& fx) {
     // to the start of the conversation): a pm of ours not on it did not arrive.
     w->complete = bool_of(body, "complete") || (lowest > 0 && w->seen > 0 && lowest <= w->seen);
     maybe_finish(m, fx);
-    return true;
 }
 
-void settle_history_refused(model& m, const std::string& nick, effects& fx) {
+void page_refused(model& m, const std::string& nick, effects& fx) {
+    // The server answers in order and the reconnect's pages were asked first: an error naming no
+    // nick is about the oldest page still due.
+    const auto due = std::find_if(m.pages_due.begin(), m.pages_due.end(), [&](const model::page_due& d) {
+        return nick.empty() || same_nick(d.nick, nick);
+    });
+    if (due == m.pages_due.end()) return;
+    const std::string peer = due->nick;
+    m.pages_due.erase(due);
     if (!settling(m)) return;
-    // The server answers in order and the settling pages were asked first: an error naming no
-    // nick is about the oldest page still awaited.
     const auto it = std::find_if(m.replays.begin(), m.replays.end(), [&](const replay_wait& w) {
-        return w.query && w.left < 0 && (nick.empty() || same_nick(w.room, nick));
+        return w.query && w.left < 0 && same_nick(w.room, peer);
     });
     if (it == m.replays.end()) return;
     it->left = 0;
@@ -268,7 +293,7 @@ void note_unsent(model& m, const net_event& ev, effects& fx) {
         w->joining = false;
     }
     add_line(m, w != nullptr ? *w : current_window(m), make_line(kind::error, shown));
-    if (f.type == "history" && settling(m)) settle_history_refused(m, place, fx);
+    if (f.type == "history" && f.body.contains("nick")) page_refused(m, place, fx);
 }
 
 void settle_joined(model& m, const std::string& room, std::int64_t replayed, effects& fx) {

@@ -307,7 +307,7 @@ void on_error(model& m, const json& body, effects& fx) {
     if (about == "history") {
         const std::string nick = text_of(body, "nick");
         const std::string room = text_of(body, "room");
-        if (room.empty()) settle_history_refused(m, nick, fx);  // if a reconnect's page was refused
+        if (room.empty()) page_refused(m, nick, fx);  // if a reconnect's page was refused
         // A refused page is not waited for: PgUp asks again.
         const std::string place = nick.empty() ? room : nick;
         for (auto& w : m.windows) {
@@ -347,7 +347,7 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
     else if (f.type == "history") {
         // The newest page of a conversation asked for by a reconnect: what came while we were
         // away shows as it would have, then it settles the pms in doubt.
-        if (const auto seen = settling_page_of(m, b)) {
+        if (const auto seen = take_page_due(m, b)) {
             if (const auto it = b.find("messages"); it != b.end() && it->is_array()) {
                 for (const auto& p : *it) {
                     if (p.is_object() && int_of(p, "id") > *seen) on_pm(m, p);

@@ -441,3 +441,19 @@ TEST_CASE("delivery: a refused page request is not waited for; a reconnect forge
     reconnect(m);
     CHECK_FALSE(m.windows[*find_window(m, "#lobby")].fetching);
 }
+
+TEST_CASE("delivery: after a reconnect, the pms that came to an open conversation meanwhile are shown") {
+    model m = online_pages();
+    feed(m, pm(5, "bob", "alice", "hi"));
+    feed(m, pm(6, "carol", "alice", "yo"));
+    const effects back = reconnect_pages(m);
+    CHECK(pages_asked(back) == std::vector<std::string>{"bob", "carol"});
+    CHECK_FALSE(settling(m));  // nothing of ours in doubt: only catching up
+    feed(m, page("bob", {stored_pm(5, "bob", "alice", "hi"), stored_pm(8, "bob", "alice", "lost in the drop")}, false));
+    CHECK(pms_shown(m, "bob", "hi") == 1);
+    CHECK(pms_shown(m, "bob", "lost in the drop") == 1);
+    // A page asked for later (PgUp) is an older page again, not a catch-up.
+    CHECK(m.pages_due.size() == 1);
+    feed(m, R"({"type":"error","code":"rate_limited","message":"x","about":"history"})");
+    CHECK(m.pages_due.empty());
+}
