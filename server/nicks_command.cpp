@@ -23,7 +23,8 @@ const char* const nicks_usage =
     "usage: chatd nicks [--state-dir DIR] list\n"
     "       chatd nicks [--state-dir DIR] release NICK\n"
     "  list           every owned nick: its owner's key, since when, pms waiting for it\n"
-    "  release NICK   frees NICK for the next key to use it; pms waiting for it are deleted\n"
+    "  release NICK   frees NICK for the next key to use it; pms waiting for it are deleted, and its\n"
+    "                 stored conversations are kept for the other side only (not for the next holder)\n"
     "Works on a stopped chatd's state directory (default $XDG_STATE_HOME/chatd): a running chatd\n"
     "holds the bindings in memory, so chatd nicks refuses while one uses the directory.\n";
 
@@ -193,11 +194,35 @@ int release(const locked_db& db, const std::string& dir, const std::string& nick
     if (remove("DELETE FROM nicks WHERE key = ?") < 0) return fail("release the nick");
     const long long deleted = db.has_table("offline") ? remove("DELETE FROM offline WHERE key = ?") : 0;
     if (deleted < 0) return fail("delete the pms waiting for it");
+    // The nick's stored conversations were its owner's: they move to a name no nick can have (a
+    // space is not a nick character), so the next holder cannot page or search them, while the other
+    // side of each still finds them by search. The text stays untouched, and so does its index.
+    long long rekeyed = 0;
+    if (db.has_table("messages")) {
+        const std::string gone = key + " (released " + utc_minutes(static_cast<std::int64_t>(std::time(nullptr)) * 1000) + ")";
+        sqlite3_stmt* u = nullptr;
+        const char* sql =
+            "UPDATE messages SET conv = "
+            "(CASE WHEN substr(conv, 1, instr(conv, char(10)) - 1) = ?1 THEN ?2 ELSE substr(conv, 1, instr(conv, char(10)) - 1) END)"
+            " || char(10) || "
+            "(CASE WHEN substr(conv, instr(conv, char(10)) + 1) = ?1 THEN ?2 ELSE substr(conv, instr(conv, char(10)) + 1) END) "
+            "WHERE room = '' AND (substr(conv, 1, instr(conv, char(10)) - 1) = ?1 OR substr(conv, instr(conv, char(10)) + 1) = ?1)";
+        if (sqlite3_prepare_v2(h, sql, -1, &u, nullptr) != SQLITE_OK) return fail("set its conversations aside");
+        sqlite3_bind_text(u, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(u, 2, gone.data(), static_cast<int>(gone.size()), SQLITE_TRANSIENT);
+        const int done = sqlite3_step(u);
+        sqlite3_finalize(u);
+        if (done != SQLITE_DONE) return fail("set its conversations aside");
+        rekeyed = sqlite3_changes(h);
+    }
     if (sqlite3_exec(h, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("commit");
     out += "released " + spelled + " (owned by " + owner + "); " +
            (deleted == 0 ? std::string("no pm was waiting for it")
                          : std::to_string(deleted) + (deleted == 1 ? " pm waiting for it was" : " pms waiting for it were") +
                                " deleted") +
+           (rekeyed == 0 ? std::string()
+                         : "; " + std::to_string(rekeyed) + (rekeyed == 1 ? " stored pm" : " stored pms") +
+                               " of its conversations no longer shown to whoever holds it next") +
            "\n";
     return 0;
 }

@@ -519,7 +519,8 @@ TEST_CASE("chatd nicks: list and release on a stopped chatd's state directory; r
     CHECK(out.find("nobody owns nobody") != std::string::npos);
     out = run(nicks + " release ALICE 2>&1", &status);
     CHECK(status == 0);
-    CHECK(out == "released Alice (owned by " + alice_id.fingerprint + "); 1 pm waiting for it was deleted\n");
+    CHECK(out == "released Alice (owned by " + alice_id.fingerprint +
+                     "); 1 pm waiting for it was deleted; 1 stored pm of its conversations no longer shown to whoever holds it next\n");
     out = run(nicks + " list 2>&1", &status);
     CHECK(out == "no nick is owned in " + dir.path() + "\n");
     out = run(nicks + " frobnicate 2>&1", &status);
@@ -539,6 +540,19 @@ TEST_CASE("chatd nicks: list and release on a stopped chatd's state directory; r
         CHECK(r.value->type != "pm");
         if (r.value->type == "pong") break;
     }
+    // Nor may it page or search alice's stored conversations; bob, the other side, still finds his.
+    mallory.send(json{{"type", "history"}, {"nick", "bob"}});
+    const json page = mallory.wait_for("history");
+    REQUIRE(page.contains("messages"));
+    CHECK(page["messages"].empty());
+    mallory.send(json{{"type", "search"}, {"words", "only for alice"}});
+    CHECK(mallory.wait_for("search")["results"].empty());
+    tls_client bob(srv.tls_port());
+    REQUIRE(!tls_hello(bob, "bob").is_null());
+    bob.send(json{{"type", "search"}, {"words", "only for alice"}});
+    const json found = bob.wait_for("search");
+    REQUIRE(found["results"].size() == 1);
+    CHECK(found["results"][0].value("text", "") == "only for alice");
 }
 
 TEST_CASE("--password-file: hello must carry the password; it lets in exactly who it should, with and without --allow-keys") {
