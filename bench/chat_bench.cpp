@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
     } else if (opt->kind == bench::workload::storm) {
         result["rate"] = opt->rate;
         result["size"] = opt->size;
+        pool.set_first(opt->clients);  // the paced clients: read before the crowd's backlog
         if (pool.set_up(opt->clients)) {
             pool.settle();
             ok = bench::run_storm(*opt, pool, result);

@@ -62,6 +62,17 @@ client_pool::~client_pool() {
     clients_.clear();
     if (tls_ != nullptr) SSL_CTX_free(tls_);
     if (epfd_ >= 0) ::close(epfd_);
+    if (first_fd_ >= 0) ::close(first_fd_);
+}
+
+void client_pool::set_first(int count) {
+    first_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    first_count_ = count;
+    first_events_.resize(static_cast<std::size_t>(count > 0 ? count : 1));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = first_marker;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, first_fd_, &ev);
 }
 
 void client_pool::set_interest(int index, bool want_write) {
@@ -70,7 +81,7 @@ void client_pool::set_interest(int index, bool want_write) {
     epoll_event ev{};
     ev.events = EPOLLIN | (want_write ? EPOLLOUT : 0u);
     ev.data.u32 = static_cast<std::uint32_t>(index);
-    ::epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd(), &ev);
+    ::epoll_ctl(epfd_for(index), EPOLL_CTL_MOD, c.fd(), &ev);
     c.set_write_armed(want_write);
 }
 
@@ -164,7 +175,7 @@ void client_pool::start_connect(int index) {
     epoll_event ev{};
     ev.events = EPOLLOUT;  // writable = connected (or failed)
     ev.data.u32 = static_cast<std::uint32_t>(index);
-    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd(), &ev);
+    ::epoll_ctl(epfd_for(index), EPOLL_CTL_ADD, c.fd(), &ev);
     c.set_write_armed(true);
 }
 

@@ -95,13 +95,6 @@ private:
     std::string text_;
 };
 
-double percentile(std::vector<std::int64_t>& v, double p) {
-    if (v.empty()) return 0;
-    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    return static_cast<double>(v[k]) / 1000.0;
-}
-
 bool fanout_run::run(chat::json& out) {
     const bool echo = pool_.proto().echoes_to_sender();
     const std::int64_t m = opt_.messages;
@@ -191,9 +184,7 @@ bool fanout_run::run(chat::json& out) {
     out["duration_s"] = secs;
     out["send_duration_s"] = static_cast<double>(last_send_ - first_send_) / 1e9;
     out["deliveries_per_s"] = secs > 0 ? static_cast<double>(to_others_) / secs : 0.0;
-    out["latency_us"] = {{"p50", percentile(latencies_, 0.50)},
-                         {"p99", percentile(latencies_, 0.99)},
-                         {"max", percentile(latencies_, 1.0)}};
+    out["latency_us"] = latency_us(latencies_);
     out["bench_cpu_s"] = static_cast<double>(bench_cpu) / 1e9;
     if (have_server) {
         // schedstat has ns resolution; utime+stime only ticks (10 ms). Both are reported.
@@ -214,6 +205,16 @@ bool fanout_run::run(chat::json& out) {
 }
 
 }  // namespace
+
+chat::json latency_us(std::vector<std::int64_t>& ns) {
+    const auto at = [&ns](double p) {
+        if (ns.empty()) return 0.0;
+        const auto k = static_cast<std::size_t>(p * static_cast<double>(ns.size() - 1));
+        std::nth_element(ns.begin(), ns.begin() + static_cast<std::ptrdiff_t>(k), ns.end());
+        return static_cast<double>(ns[k]) / 1000.0;
+    };
+    return {{"p50", at(0.50)}, {"p99", at(0.99)}, {"max", at(1.0)}};
+}
 
 bool run_fanout(const options& opt, client_pool& pool, chat::json& out) {
     fanout_run run(opt, pool);

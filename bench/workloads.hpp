@@ -16,4 +16,7 @@ bool run_storm(const options& opt, client_pool& pool, chat::json& out);
 // --clients TLS handshakes, each connection closed once its handshake is done (needs --tls).
 bool run_handshake(const options& opt, client_pool& pool, chat::json& out);
 
+// {"p50","p99","max"} of latencies in ns, as microseconds (reorders `ns`).
+chat::json latency_us(std::vector<std::int64_t>& ns);
+
 }  // namespace bench
