@@ -56,6 +56,9 @@ struct limits {
     std::chrono::milliseconds notice_delay{50};
     // Hellos and joins handled in one turn of the event loop; more wait their turn; 0 = no bound.
     std::size_t joins_per_turn = 16;
+    // A room with more members than this sends no join, part or quit notices about its members
+    // (feature quiet_rooms); 0 = every room sends them.
+    std::size_t quiet_rooms = 0;
     std::size_t nicks_per_key = 3;              // nicks one client key may own (feature tls_identity)
     // Offline private messages (feature offline_pm) waiting for one owned nick: a count (0 = the
     // feature is off) and text bytes (also bounded to sendq/8, so a login's delivery fits the

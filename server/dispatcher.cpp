@@ -206,6 +206,7 @@ void dispatcher::tell_neighbours(participant& p, const line_ptr& line, bool self
     p.chat().mark = stamp;
     if (self) p.deliver(line);
     for (const room* r : p.chat().rooms) {
+        if (notice && quiet(*r)) continue;
         for (participant* m : r->members()) {
             if (m->chat().mark == stamp) continue;
             m->chat().mark = stamp;
@@ -237,7 +238,7 @@ void dispatcher::leave(participant& p, std::string_view reason) {
 }
 
 std::string dispatcher::welcome(const std::string& nick) const {
-    const wire::out_json lim = {{"max_frame", lim_.max_frame},
+    wire::out_json lim = {{"max_frame", lim_.max_frame},
                       {"max_text", lim_.max_text},
                       {"max_lines", lim_.max_lines},
                       {"max_nick", lim_.max_nick},
@@ -251,6 +252,10 @@ std::string dispatcher::welcome(const std::string& nick) const {
                       {"search_results", max_search_results}};
     wire::out_json features = wire::out_json::array({"away", "multiline", "history_pages", "search", "tls_identity"});
     if (lim_.offline_messages > 0) features.push_back("offline_pm");
+    if (lim_.quiet_rooms > 0) {
+        features.push_back("quiet_rooms");
+        lim["quiet_rooms"] = lim_.quiet_rooms;
+    }
     return wire::encode(wire::out_json{{"type", "welcome"},
                        {"version", protocol_version},
                        {"nick", nick},

@@ -105,8 +105,11 @@ private:
     void refuse(participant& p, const wire_error& e, std::string_view about, bool strike = false,
                 std::string_view room = {}, std::string_view nick = {});
     // Delivers `line` once to every peer sharing a room with `p`, and to `p` itself if `self`.
-    // A `notice` may wait for each peer's next write (participant::deliver_notice).
+    // A `notice` may wait for each peer's next write (participant::deliver_notice); it skips the
+    // quiet rooms (a peer who shares only those with `p` is not told).
     void tell_neighbours(participant& p, const line_ptr& line, bool self, bool notice = false);
+    // A room above --quiet-rooms members: its members are told of no join, part or quit.
+    bool quiet(const room& r) const { return lim_.quiet_rooms != 0 && r.members().size() > lim_.quiet_rooms; }
     void broadcast(const room& r, const line_ptr& line, const participant* skip = nullptr, bool notice = false);
     // The dispatcher ends p's session: notices with `reason`, then p flushes and closes.
     void drop(participant& p, std::string_view reason);

@@ -22,16 +22,24 @@ void dispatcher::join(participant& p, room& r, std::int64_t since) {
     if (!in_room(p, &r)) {
         r.add(&p);
         s.rooms.push_back(&r);
-        broadcast(r,
-                  share(wire::encode(wire::out_json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
-                  &p, true);
+        if (!quiet(r)) {
+            broadcast(r,
+                      share(wire::encode(wire::out_json{{"type", "join"}, {"room", r.name()}, {"nick", s.nick}, {"ts", now_ms()}})),
+                      &p, true);
+        }
     }
     const auto& history = r.history();
     const auto replay = static_cast<std::size_t>(
         std::count_if(history.begin(), history.end(), [since](const room::entry& e) { return replayed(e, since); }));
     // The member list is the room's cached encoding: a crowd joining costs a copy per joiner, not
     // an encoding of every nick.
-    p.deliver(share(wire::joined(r.name(), r.topic(), r.members_json(), replay, store_->state())));
+    // A quiet room's list is left out (who gives it): a crowd joining would otherwise cost a copy
+    // of N nicks per joiner, N^2 bytes in all.
+    if (quiet(r)) {
+        p.deliver(share(wire::joined_quiet(r.name(), r.topic(), r.members().size(), replay, store_->state())));
+    } else {
+        p.deliver(share(wire::joined(r.name(), r.topic(), r.members_json(), replay, store_->state())));
+    }
     send_history(p, r, since);
 }
 
@@ -80,7 +88,7 @@ void dispatcher::on_part(participant& p, const json& b) {
                                                             {"nick", s.nick},
                                                             {"reason", wire::clip(reason, lim_.max_topic)},
                                                             {"ts", now_ms()}}));
-    broadcast(*r, line, &p, true);
+    if (!quiet(*r)) broadcast(*r, line, &p, true);
     p.deliver(line);  // the one who parts waits for it
     r->remove(&p);
     s.rooms.erase(std::find(s.rooms.begin(), s.rooms.end(), r));

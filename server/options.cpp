@@ -171,6 +171,9 @@ const std::vector<flag>& flags() {
         {"--joins-per-turn", "N",
          "hellos and joins handled per turn of the event loop; more wait, in order, for the next turns; 0 = no bound (default 16)",
          count(&limits::joins_per_turn, 0, "a count")},
+        {"--quiet-rooms", "N",
+         "rooms of more than N members send no join, part or quit notices (who and rooms still tell); 0 = off (default 0)",
+         count(&limits::quiet_rooms, 0, "a member count")},
         {"--plaintext-port", "N", "also listen without TLS on port N, for old bots on a trusted host (default: none)",
          [](options& o, std::string_view v) -> std::optional<std::string> {
              const auto n = to_count(v);

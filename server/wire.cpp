@@ -128,6 +128,16 @@ std::string joined(std::string_view room, std::string_view topic, std::string_vi
     return out;
 }
 
+std::string joined_quiet(std::string_view room, std::string_view topic, std::size_t count, std::size_t history,
+                         std::string_view store) {
+    std::string out = joined(room, topic, "[]", history, store);
+    out.resize(out.size() - 2);  // "}\n"
+    out += ",\"quiet\":true,\"count\":";
+    append_uint(out, count);
+    out += "}\n";
+    return out;
+}
+
 std::string who(std::string_view room, std::string_view members_json, std::string_view away) {
     std::string out;
     out.reserve(48 + room.size() + members_json.size() + away.size());

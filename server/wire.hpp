@@ -36,8 +36,12 @@ std::string pm(std::uint64_t id, std::string_view from, std::string_view to, std
 // {"type":"joined","room":..,"topic":..,"members":<members_json>,"history":N,"store":..} with its
 // '\n', byte for byte what encode() makes of the same fields. `members_json` is an encoded array
 // (room::members_json), copied as it is; the strings must be valid UTF-8.
+// A quiet room (feature quiet_rooms) is `joined_quiet`: "members":[] and, after "store",
+// "quiet":true,"count":<members>.
 std::string joined(std::string_view room, std::string_view topic, std::string_view members_json,
                    std::size_t history, std::string_view store);
+std::string joined_quiet(std::string_view room, std::string_view topic, std::size_t count, std::size_t history,
+                         std::string_view store);
 
 // {"type":"who","room":..,"members":<members_json>,"away":<away>} with its '\n'; `away` is an
 // encoded object.

@@ -873,3 +873,84 @@ TEST_CASE("offline_pm: past the bounds the sender is told offline_full and nothi
     fx0.send(s, {{"type", "pm"}, {"to", "alice"}, {"text", "hi"}});
     s.error("no_such_nick");
 }
+
+TEST_CASE("quiet_rooms: above N members no join, part or quit about others; joined has the count, who the list") {
+    {
+        fixture off;
+        fake_peer a;
+        off.send(a, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+        json w = a.take("welcome");
+        CHECK(std::find(w["features"].begin(), w["features"].end(), "quiet_rooms") == w["features"].end());
+        CHECK(!w["limits"].contains("quiet_rooms"));
+    }
+    chat::limits l = fixture::no_rate();
+    l.quiet_rooms = 2;
+    fixture fx(l);
+    fake_peer a, b, c, d;
+    fx.send(a, {{"type", "hello"}, {"version", 1}, {"nick", "alice"}});
+    json w = a.take("welcome");
+    CHECK(std::find(w["features"].begin(), w["features"].end(), "quiet_rooms") != w["features"].end());
+    CHECK(w["limits"]["quiet_rooms"] == 2);
+    a.clear();
+    fx.hello(b, "bob");  // #lobby: 2 members, not quiet
+    CHECK(a.take("join")["nick"] == "bob");
+
+    // The third member makes #lobby quiet: nobody is told, the joiner gets the count, not the list.
+    fx.send(c, {{"type", "hello"}, {"version", 1}, {"nick", "carol"}});
+    json j = c.take("joined");
+    CHECK(j["room"] == "#lobby");
+    CHECK(j["members"] == json::array());
+    CHECK(j["quiet"] == true);
+    CHECK(j["count"] == 3);
+    CHECK(j["history"] == 0);
+    CHECK(a.frames.empty());
+    CHECK(b.frames.empty());
+    fx.send(c, {{"type", "who"}, {"room", "#lobby"}});
+    CHECK(c.take("who")["members"] == json::array({"alice", "bob", "carol"}));
+    fx.send(c, {{"type", "rooms"}});
+    CHECK(c.take("rooms")["rooms"][0]["members"] == 3);
+
+    // A small room beside it speaks as before; messages and nick changes still reach everyone.
+    fx.send(a, {{"type", "join"}, {"room", "#x"}});
+    fx.send(c, {{"type", "join"}, {"room", "#x"}});
+    json jx = c.take("joined");
+    CHECK(jx["members"] == json::array({"alice", "carol"}));
+    CHECK(!jx.contains("quiet"));
+    CHECK(a.take("join")["room"] == "#x");
+    fx.send(c, {{"type", "say"}, {"room", "#lobby"}, {"text", "hi"}});
+    CHECK(a.take("message")["text"] == "hi");
+    CHECK(b.take("message")["text"] == "hi");
+    fx.send(b, {{"type", "nick"}, {"nick", "bobby"}});
+    CHECK(a.take("nick")["new"] == "bobby");
+    CHECK(c.take("nick")["new"] == "bobby");
+    a.clear();
+    c.clear();
+
+    // A part from a quiet room is told to the one who parts only.
+    fx.send(b, {{"type", "part"}, {"room", "#lobby"}});
+    CHECK(b.take("part")["nick"] == "bobby");
+    CHECK(a.frames.empty());
+    CHECK(c.frames.empty());
+    fx.send(a, {{"type", "who"}, {"room", "#lobby"}});
+    CHECK(a.take("who")["members"] == json::array({"alice", "carol"}));
+
+    // #lobby is back to 2 and tells again, until a third comes.
+    fx.send(a, {{"type", "part"}, {"room", "#lobby"}});
+    CHECK(c.take("part")["nick"] == "alice");
+    fx.send(a, {{"type", "join"}, {"room", "#lobby"}});
+    CHECK(c.take("join")["nick"] == "alice");
+    fx.hello(d, "dave");
+    CHECK(a.count("join") == 0);
+    CHECK(c.count("join") == 0);
+
+    // A quit reaches who shares a room that is not quiet with the one leaving (a, through #x),
+    // not who shares only a quiet one (d), and nobody twice.
+    a.clear();
+    d.clear();
+    fx.send(c, {{"type", "quit"}});
+    CHECK(a.count("quit") == 1);
+    CHECK(a.take("quit")["nick"] == "carol");
+    CHECK(d.frames.empty());
+    fx.send(d, {{"type", "who"}, {"room", "#lobby"}});
+    CHECK(d.take("who")["members"] == json::array({"alice", "dave"}));
+}
