@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
 
     model m;
     m.password = password;
+    m.password_from_file = !opts->password_file.empty();
     m.line_mode = plain;
     m.cfg = user;
     m.config_file = config_path;
@@ -259,6 +260,7 @@ int main(int argc, char** argv) {
         n.config_file = m.config_file;
         n.wanted_nick = m.wanted_nick;
         n.password = m.password;
+        n.password_from_file = m.password_from_file;
         n.address = m.address;
         m = std::move(n);
         conn.reset();

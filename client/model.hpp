@@ -130,6 +130,9 @@ struct model {
     std::string wanted_nick;      // the nick asked for at start or by /nick; reclaimed on reconnect
     std::string password;         // sent in hello when set (--password-file, config password_file, the prompt)
     std::string password_refused; // password_required or bad_password: why registration failed
+    bool password_from_file = false;  // --password-file or the config's: never asked for instead
+    bool asking_password = false; // after a reconnect was refused for its password: the input line asks
+    std::string password_typed;   // the answer so far (UTF-8), drawn as one '*' per character
     std::string server;           // welcome.server
     std::string instance;         // welcome.instance of the server we talk to now
     conn_state state = conn_state::connecting;

@@ -99,6 +99,7 @@ void on_event(model& m, const net_event& ev, effects& fx) {
         m.nick_attempt = 0;
         if (m.nick.empty()) m.nick = m.wanted_nick;
         if (m.ever_welcomed) m.nick = m.wanted_nick;
+        if (m.asking_password) break;  // hello waits for the password being typed
         fx.frames.push_back(outgoing::hello(m.nick, m.password));
         break;
     case k::frame:

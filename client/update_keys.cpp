@@ -4,6 +4,7 @@
 #include "panels.hpp"
 #include "search_mode.hpp"
 #include "update.hpp"
+#include "update_session.hpp"
 #include "windows.hpp"
 
 namespace chat::client {
@@ -40,6 +41,10 @@ bool on_key(model& m, const key& k, std::size_t page_rows, int term_cols, effect
     // A page less two rows, so the rows at the edge stay in view for context.
     const long page = static_cast<long>(page_rows > 2 ? page_rows - 2 : 1);
     const int height = static_cast<int>(page_rows);
+    if (m.asking_password) {
+        password_key(m, k, fx);
+        return !fx.quit_frame.empty();
+    }
     if (on_paste_key(m, k, fx)) return false;
     // Ctrl-R and the keys of a search in progress (search_mode.cpp).
     if (search_key(m, k, page_rows, page_cols, fx)) return false;

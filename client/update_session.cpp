@@ -4,6 +4,8 @@
 
 #include "frame_fields.hpp"
 #include "outgoing.hpp"
+#include "password_entry.hpp"
+#include "utf8.hpp"
 #include "windows.hpp"
 
 namespace chat::client {
@@ -92,11 +94,28 @@ bool on_registration_error(model& m, const std::string& code, const std::string&
     // A password does not get better by trying it again: fatal after a reconnect too.
     if (code == "password_required" || code == "bad_password") {
         m.password_refused = code;
+        // In the full screen after a reconnect, with no password file: the input line asks for it.
+        if (m.ever_welcomed && !m.line_mode && !m.password_from_file) {
+            if (!m.asking_password) {
+                m.asking_password = true;
+                wipe_string(m.password_typed);
+                const std::string line =
+                    (code == "bad_password" ? std::string("the server refused the password")
+                                            : std::string("the server now wants a password")) +
+                    "; type it on the input line (shown as *), Enter sends it, Esc leaves";
+                for (auto& w : m.windows) add_line(m, w, make_line(kind::error, line));
+                if (m.windows.empty()) add_line(m, m.status, make_line(kind::error, line));
+            }
+            return true;
+        }
         m.fatal = text + (m.line_mode ? " (line mode cannot ask for one: give chat --password-file FILE, or "
                                         "password_file in the config's [server] section)"
                                       : " (give chat --password-file FILE, or password_file in the config's [server] section)");
         return true;
     }
+    // The connection left without hello while the password is typed times out, as it should; the
+    // next one is used once the password is given.
+    if (code == "hello_timeout" && m.asking_password) return true;
     if (code == "bad_version" || !m.ever_welcomed) {
         m.fatal = text;
         return true;
@@ -114,6 +133,56 @@ bool on_registration_error(model& m, const std::string& code, const std::string&
         return true;
     }
     return false;
+}
+
+void password_key(model& m, const key& k, effects& fx) {
+    using t = key::type;
+    auto add = [&](std::string_view text) {
+        for (const char c : text) {
+            if (c == '\n' || c == '\r') break;  // a paste: its first line
+            if (static_cast<unsigned char>(c) >= 0x20 && m.password_typed.size() < password_entry::max_bytes) {
+                m.password_typed.push_back(c);
+            }
+        }
+    };
+    switch (k.what) {
+    case t::character: {
+        std::string one;
+        chat::utf8::append(one, k.cp);
+        add(one);
+        break;
+    }
+    case t::paste: add(k.text); break;
+    case t::backspace:
+        while (!m.password_typed.empty() && (static_cast<unsigned char>(m.password_typed.back()) & 0xC0) == 0x80) {
+            m.password_typed.pop_back();
+        }
+        if (!m.password_typed.empty()) m.password_typed.pop_back();
+        break;
+    case t::ctrl:
+        if (k.cp == 'u') wipe_string(m.password_typed);
+        break;
+    case t::enter:
+        wipe_string(m.password);
+        m.password = m.password_typed;
+        wipe_string(m.password_typed);
+        m.asking_password = false;
+        add_line(m, current_window(m), make_line(kind::info, "password given; connecting"));
+        // A connection waiting for it gets its hello now; otherwise the next one, without delay.
+        if (m.state == conn_state::registering) {
+            fx.frames.push_back(outgoing::hello(m.nick, m.password));
+        } else {
+            fx.reconnect_now = true;
+        }
+        break;
+    case t::escape:
+        wipe_string(m.password_typed);
+        m.asking_password = false;
+        m.fatal = "no password given; left " + m.address;
+        fx.quit_frame = outgoing::quit();
+        break;
+    default: break;  // other keys do nothing while the password is asked for
+    }
 }
 
 void nick_freed(model& m, std::string_view nick, effects& fx) {

@@ -87,6 +87,15 @@ void draw_input(const model& m, terminal& t, int y, int width) {
         t.place_cursor(y, std::min(width - 1, x + used));
         return;
     }
+    if (m.asking_password) {
+        // One '*' per character typed; the password itself is never drawn.
+        std::size_t chars = 0;
+        for (const char c : m.password_typed) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+        const int x = t.put(y, 0, "password> ", style::bold, width);
+        const int used = t.put(y, x, std::string(std::min<std::size_t>(chars, 512), '*'), style::normal, width - x);
+        t.place_cursor(y, std::min(width - 1, x + used));
+        return;
+    }
     const int room = input_room(m, width);
     const int x = width - room;
     if (x > 0) t.put(y, 0, input_prompt(m), w.query ? style::pm : style::bold, width);

@@ -839,6 +839,58 @@ TEST_CASE("model: offline pms (feature offline_pm) are marked: ours kept for lat
           std::string::npos);
 }
 
+TEST_CASE("model: a password refused after a reconnect is asked for on the input line, masked") {
+    model m;
+    m.wanted_nick = "alice";
+    feed(m, state(net_event::kind::connected));
+    feed(m, welcome("alice", "inst-1"));
+    feed(m, state(net_event::kind::disconnected));
+    feed(m, state(net_event::kind::connected));
+    // The server restarted with --password-file: asked, not fatal.
+    feed(m, R"({"type":"error","code":"password_required","message":"this server wants a password","about":"hello"})");
+    CHECK(m.fatal.empty());
+    REQUIRE(m.asking_password);
+    const window& shown = m.windows.empty() ? m.status : m.windows[0];
+    REQUIRE_FALSE(shown.lines.empty());
+    CHECK(shown.lines.back().text.find("now wants a password") != std::string::npos);
+    // The next connection waits for it: no hello with the old (empty) password.
+    feed(m, state(net_event::kind::disconnected));
+    auto fx = feed(m, state(net_event::kind::connected));
+    CHECK(fx.frames.empty());
+    bool redraw = false;
+    effects keys;
+    for (const char32_t c : std::u32string(U"sécret!")) on_key(m, key{key::type::character, c, {}, false}, 12, 80, keys, redraw);
+    on_key(m, key{key::type::backspace, 0, {}, false}, 12, 80, keys, redraw);
+    CHECK(m.password_typed == "s\xC3\xA9" "cret");
+    CHECK(m.input.utf8().empty());  // nothing reached the ordinary input line
+    CHECK(keys.frames.empty());
+    effects enter;
+    CHECK_FALSE(on_key(m, key{key::type::enter, 0, {}, false}, 12, 80, enter, redraw));
+    CHECK_FALSE(m.asking_password);
+    CHECK(m.password_typed.empty());
+    REQUIRE(enter.frames.size() == 1);
+    CHECK(enter.frames[0] == chat::encode({{"type", "hello"}, {"version", 1}, {"nick", "alice"}, {"password", "s\xC3\xA9" "cret"}}));
+    // Refused again: asked again; Esc leaves with a reason.
+    feed(m, R"({"type":"error","code":"bad_password","message":"wrong password","about":"hello"})");
+    REQUIRE(m.asking_password);
+    effects esc;
+    CHECK(on_key(m, key{key::type::escape, 0, {}, false}, 12, 80, esc, redraw));
+    CHECK_FALSE(esc.quit_frame.empty());
+    CHECK(m.fatal.find("no password given") == 0);
+    // A password from a file is never asked for instead: fatal, as before.
+    model f;
+    f.wanted_nick = "bob";
+    f.password = "from file";
+    f.password_from_file = true;
+    feed(f, state(net_event::kind::connected));
+    feed(f, welcome("bob", "inst-1"));
+    feed(f, state(net_event::kind::disconnected));
+    feed(f, state(net_event::kind::connected));
+    feed(f, R"({"type":"error","code":"bad_password","message":"wrong password","about":"hello"})");
+    CHECK_FALSE(f.asking_password);
+    CHECK(f.fatal.find("bad_password") == 0);
+}
+
 TEST_CASE("model: a password (--password-file) goes in every hello; password_required and bad_password are fatal") {
     model m;
     m.wanted_nick = "alice";
