@@ -155,7 +155,8 @@ void decode_sequence(char32_t intro, key& k) {
 
 bool terminal::open(std::string_view theme) {
     if (open_) return true;
-    if (newterm(nullptr, stdout, stdin) == nullptr) return false;
+    screen_ = newterm(nullptr, stdout, stdin);
+    if (screen_ == nullptr) return false;
     open_ = true;
     raw();  // Ctrl-C and Ctrl-Z arrive as keys: Ctrl-C quits cleanly through the UI
     noecho();
@@ -185,6 +186,8 @@ void terminal::close() {
     }
     bracketed_paste(false);
     endwin();
+    delscreen(screen_);
+    screen_ = nullptr;
 }
 
 void terminal::suspend() {

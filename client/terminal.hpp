@@ -10,6 +10,8 @@
 #include "paste_bytes.hpp"
 #include "style.hpp"
 
+struct screen;  // ncurses' SCREEN
+
 namespace chat::client {
 
 
@@ -63,6 +65,7 @@ public:
 private:
     bool open_ = false;
     bool mouse_ = false;
+    ::screen* screen_ = nullptr;  // from newterm; freed by close, so opening again does not leak
     // A bracketed paste being read: it may span several reads.
     bool in_paste_ = false;
     paste_bytes paste_{0};

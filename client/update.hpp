@@ -37,7 +37,8 @@ bool send_message(model& m, effects& fx, const std::string& target, bool query, 
 
 // Pastes (update_paste.cpp). The messages `text` goes out as within the server's limits
 // (max_lines lines, max_text bytes each), split at line breaks and, for a longer line, at a character.
-std::vector<std::string> split_message(std::string_view text, const chat::limits& lim);
+std::vector<std::string> split_message(std::string_view text, const chat::limits& lim,
+                                       std::size_t* blank_lines_left_out = nullptr);
 // A bracketed paste arrived: one line is typed in; a few lines go to the input line as one message;
 // more, or more than one message holds, become an offer shown before sending.
 // `cut_short`: its end marker never came; `too_big`: it passed the terminal's cap (`raw` is its start).

@@ -40,7 +40,7 @@ std::size_t count_lines(std::string_view s) { return 1 + static_cast<std::size_t
 
 }  // namespace
 
-std::vector<std::string> split_message(std::string_view text, const chat::limits& lim) {
+std::vector<std::string> split_message(std::string_view text, const chat::limits& lim, std::size_t* blank_lines_left_out) {
     const std::size_t max_lines = std::max<std::size_t>(lim.max_lines, 1);
     const std::size_t max_bytes = std::max<std::size_t>(lim.max_text, 4);
     std::vector<std::string> parts;
@@ -71,8 +71,15 @@ std::vector<std::string> split_message(std::string_view text, const chat::limits
         text.remove_prefix(nl + 1);
     }
     flush();
-    // Blank lines alone are no message (the server refuses empty text).
-    std::erase_if(parts, [](const std::string& p) { return p.find_first_not_of('\n') == std::string::npos; });
+    // Blank lines alone are no message (the server refuses empty text): left out, and counted so the
+    // offer can say so.
+    std::size_t left_out = 0;
+    std::erase_if(parts, [&](const std::string& p) {
+        if (p.find_first_not_of('\n') != std::string::npos) return false;
+        left_out += count_lines(p);
+        return true;
+    });
+    if (blank_lines_left_out != nullptr) *blank_lines_left_out = left_out;
     return parts;
 }
 
@@ -80,7 +87,11 @@ void offer_paste(model& m, std::string text, std::string note) {
     m.paste = {};
     m.paste.active = true;
     m.paste.lines = count_lines(text);
-    m.paste.parts = split_message(text, m.lim);
+    std::size_t blank = 0;
+    m.paste.parts = split_message(text, m.lim, &blank);
+    if (blank > 0 && !m.paste.parts.empty()) {
+        note += std::to_string(blank) + " blank lines in a row are left out: a message cannot be only blank lines. ";
+    }
     m.paste.text = std::move(text);
     m.paste.note = std::move(note);
 }

@@ -768,6 +768,18 @@ TEST_CASE("paste: split within the server's limits, one message on a multiline s
     CHECK(parts[1] == "c");
     CHECK(parts[2] == "0123456789");
     CHECK(parts[3] == "abc");
+    // A part of blank lines only is no message: left out, counted, and the offer says so.
+    std::size_t blank = 0;
+    CHECK(split_message("a\n\n\n\nb", lim, &blank) == std::vector<std::string>{"a\n", "b"});
+    CHECK(blank == 2);
+    {
+        model p = online();
+        p.multiline = true;
+        p.lim.max_lines = 2;
+        on_paste(p, "a\r\r\r\rb\r", false);
+        REQUIRE(p.paste.active);
+        CHECK(p.paste.note.find("2 blank lines in a row are left out") != std::string::npos);
+    }
 
     model m = online();
     m.multiline = true;
