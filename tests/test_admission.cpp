@@ -12,7 +12,6 @@
 #include <vector>
 
 #include <asio.hpp>
-#include <asio/experimental/as_tuple.hpp>
 
 #include "admission.hpp"
 #include "deadlines.hpp"
@@ -20,76 +19,13 @@
 #include "log.hpp"
 #include "protocol.hpp"
 #include "session.hpp"
+#include "support/fake_transport.hpp"
 #include "turn_end.hpp"
 
 namespace {
 
-using asio::experimental::as_tuple;
-
-struct wire_record {
-    std::string in;    // bytes the peer has sent that the session has not read yet
-    std::string sent;  // bytes the session wrote
-    bool eof = false;
-    bool closed = false;
-};
-
-// A transport whose peer is the test: feed() is what the peer sends.
-class fake_transport final : public chat::transport {
-public:
-    fake_transport(asio::io_context& io, std::shared_ptr<wire_record> rec) : rec_(std::move(rec)), read_wait_(io), write_wait_(io) {}
-    ~fake_transport() override { rec_->closed = true; }
-
-    void feed(const std::string& bytes) {
-        rec_->in += bytes;
-        read_wait_.cancel();
-    }
-
-    asio::any_io_executor get_executor() override { return read_wait_.get_executor(); }
-    asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override {
-        ec.clear();
-        return {};
-    }
-    wait_result wait_readable() override {
-        for (;;) {
-            if (rec_->closed) co_return std::tuple{asio::error_code(asio::error::operation_aborted)};
-            if (!rec_->in.empty() || rec_->eof) co_return std::tuple{asio::error_code{}};
-            read_wait_.expires_at(asio::steady_timer::time_point::max());
-            co_await read_wait_.async_wait(as_tuple(asio::use_awaitable));
-        }
-    }
-    std::size_t read_now(std::span<char> buf, asio::error_code& ec) override {
-        if (rec_->in.empty()) {
-            ec = rec_->eof ? asio::error_code(asio::error::eof) : asio::error_code(asio::error::would_block);
-            return 0;
-        }
-        const std::size_t n = std::min(buf.size(), rec_->in.size());
-        rec_->in.copy(buf.data(), n);
-        rec_->in.erase(0, n);
-        ec.clear();
-        return n;
-    }
-    std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) override {
-        std::size_t took = 0;
-        for (const iovec& b : bufs) {
-            rec_->sent.append(static_cast<const char*>(b.iov_base), b.iov_len);
-            took += b.iov_len;
-        }
-        ec.clear();
-        return took;
-    }
-    wait_result wait_writable() override { co_return std::tuple{asio::error_code{}}; }
-    void shutdown_send() override {}
-    void close() override {
-        rec_->closed = true;
-        read_wait_.cancel();
-        write_wait_.cancel();
-    }
-
-private:
-    std::shared_ptr<wire_record> rec_;
-    asio::steady_timer read_wait_;
-    asio::steady_timer write_wait_;
-};
+using chat::test::fake_transport;
+using chat::test::wire_record;
 
 struct peer {
     std::shared_ptr<wire_record> rec = std::make_shared<wire_record>();

@@ -10,94 +10,17 @@
 #include <vector>
 
 #include <asio.hpp>
-#include <asio/experimental/as_tuple.hpp>
 
 #include "dispatcher.hpp"
 #include "log.hpp"
 #include "session.hpp"
+#include "support/fake_transport.hpp"
 #include "turn_end.hpp"
 
 namespace {
 
-using asio::experimental::as_tuple;
-
-// What the fake transport saw; outlives it (the session owns the transport).
-struct wire_record {
-    std::size_t writes = 0;                 // write_now calls
-    std::vector<std::size_t> iov_counts;    // buffers offered per call
-    std::string sent;                       // bytes taken, in order
-    std::size_t budget = std::numeric_limits<std::size_t>::max();  // bytes the transport still takes
-    bool closed = false;
-    std::vector<std::string>* events = nullptr;  // "write" appended per call, if set
-};
-
-class fake_transport final : public chat::transport {
-public:
-    fake_transport(asio::io_context& io, std::shared_ptr<wire_record> rec)
-        : rec_(std::move(rec)), read_wait_(io), write_wait_(io) {}
-    ~fake_transport() override { rec_->closed = true; }
-
-    // The test makes the transport writable again.
-    static void make_writable(fake_transport& t, std::size_t budget) {
-        t.rec_->budget = budget;
-        t.write_wait_.cancel();
-    }
-
-    asio::any_io_executor get_executor() override { return read_wait_.get_executor(); }
-    asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override {
-        ec.clear();
-        return {};
-    }
-    wait_result wait_readable() override { return wait_for(read_wait_, [] { return false; }); }
-    std::size_t read_now(std::span<char>, asio::error_code& ec) override {
-        ec = asio::error::would_block;
-        return 0;
-    }
-    std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) override {
-        ++rec_->writes;
-        rec_->iov_counts.push_back(bufs.size());
-        if (rec_->events) rec_->events->push_back("write");
-        std::size_t took = 0;
-        for (const iovec& b : bufs) {
-            const std::size_t n = std::min(b.iov_len, rec_->budget - took);
-            rec_->sent.append(static_cast<const char*>(b.iov_base), n);
-            took += n;
-            if (n < b.iov_len) break;
-        }
-        rec_->budget -= took;
-        if (took == 0) {
-            ec = asio::error::would_block;
-        } else {
-            ec.clear();
-        }
-        return took;
-    }
-    wait_result wait_writable() override {
-        return wait_for(write_wait_, [rec = rec_] { return rec->budget > 0; });
-    }
-    void shutdown_send() override {}
-    void close() override {
-        rec_->closed = true;
-        read_wait_.cancel();
-        write_wait_.cancel();
-    }
-
-private:
-    // Completes when `ready()` holds after a cancel(), or with operation_aborted once closed.
-    template <typename Ready>
-    wait_result wait_for(asio::steady_timer& t, Ready ready) {
-        for (;;) {
-            if (rec_->closed) co_return std::tuple{asio::error_code(asio::error::operation_aborted)};
-            if (ready()) co_return std::tuple{asio::error_code{}};
-            t.expires_at(asio::steady_timer::time_point::max());
-            co_await t.async_wait(as_tuple(asio::use_awaitable));
-        }
-    }
-
-    std::shared_ptr<wire_record> rec_;
-    asio::steady_timer read_wait_;
-    asio::steady_timer write_wait_;
-};
+using chat::test::fake_transport;
+using chat::test::wire_record;
 
 // One session on a fake transport, with what a server would give it.
 struct rig {
