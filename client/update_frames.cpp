@@ -273,7 +273,12 @@ void on_rooms(model& m, const json& body) {
     for (const auto& r : *it) {
         if (!r.is_object()) continue;
         const std::int64_t members = int_of(r, "members");
-        rows.push_back({text_of(r, "name"), std::to_string(members) + (members == 1 ? " member" : " members"),
+        // A room nobody is in whose history the server keeps (feature stored_rooms): /join brings it back.
+        const auto stored = r.find("stored");
+        const bool kept = stored != r.end() && stored->is_boolean() && stored->get<bool>();
+        rows.push_back({text_of(r, "name"),
+                        kept && members == 0 ? std::string("history only")
+                                             : std::to_string(members) + (members == 1 ? " member" : " members"),
                         text_of(r, "topic")});
         name_cols = std::max(name_cols, chat::utf8::display_width(rows.back()[0]));
         count_cols = std::max(count_cols, rows.back()[1].size());
@@ -282,6 +287,10 @@ void on_rooms(model& m, const json& body) {
         std::string line = "  " + name + std::string(name_cols - chat::utf8::display_width(name), ' ') + "  " + count;
         if (!topic.empty()) line += std::string(count_cols - count.size(), ' ') + "  " + topic;
         add_info(m, line);
+    }
+    const auto more = body.find("truncated");
+    if (more != body.end() && more->is_boolean() && more->get<bool>()) {
+        add_info(m, "  (the server keeps more rooms with history than it lists)");
     }
 }
 

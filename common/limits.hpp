@@ -13,6 +13,9 @@ inline constexpr const char* default_room = "#lobby";
 // Messages one `history` answer carries at most, and results one `search` answer carries at most.
 inline constexpr std::size_t max_history_page = 100;
 inline constexpr std::size_t max_search_results = 50;
+// Rooms nobody is in (kept by the store) one `rooms` answer lists at most, beside the live ones: the
+// answer stays well under the 1 MiB line a client accepts.
+inline constexpr std::size_t max_stored_rooms_listed = 1000;
 
 // What one client keeps of lines typed or piped while offline or faster than the rate limit: all
 // of them, in order, up to this many bytes of text; past it the input is refused, never dropped.

@@ -250,7 +250,8 @@ std::string dispatcher::welcome(const std::string& nick) const {
                       {"burst", number(lim_.burst)},
                       {"history_page", max_history_page},
                       {"search_results", max_search_results}};
-    wire::out_json features = wire::out_json::array({"away", "multiline", "history_pages", "search", "tls_identity"});
+    wire::out_json features =
+        wire::out_json::array({"away", "multiline", "history_pages", "search", "tls_identity", "stored_rooms"});
     if (lim_.offline_messages > 0) features.push_back("offline_pm");
     if (lim_.quiet_rooms > 0) {
         features.push_back("quiet_rooms");

@@ -126,7 +126,22 @@ void dispatcher::on_rooms(participant& p) {
     for (const auto& [name, r] : registry_.rooms()) {
         list.push_back(wire::out_json{{"name", r->name()}, {"members", r->members().size()}, {"topic", r->topic()}});
     }
-    p.deliver(share(wire::encode(wire::out_json{{"type", "rooms"}, {"rooms", std::move(list)}})));
+    // The rooms nobody is in whose history the store keeps (feature stored_rooms), at most
+    // max_stored_rooms_listed of them; `truncated` says when more exist.
+    bool truncated = false;
+    std::size_t listed = 0;
+    for (const stored_room& k : store_->rooms(max_stored_rooms_listed + registry_.room_count() + 1)) {
+        if (registry_.find_room(k.name) != nullptr) continue;
+        if (listed == max_stored_rooms_listed) {
+            truncated = true;
+            break;
+        }
+        list.push_back(wire::out_json{{"name", k.name}, {"members", 0}, {"topic", k.topic}, {"stored", true}});
+        ++listed;
+    }
+    wire::out_json answer{{"type", "rooms"}, {"rooms", std::move(list)}};
+    if (truncated) answer["truncated"] = true;
+    p.deliver(share(wire::encode(answer)));
 }
 
 void dispatcher::on_who(participant& p, const json& b) {

@@ -50,6 +50,9 @@ public:
 
     // The room's stored spelling and topic; false when the store knows no such room.
     virtual bool find_room(std::string_view room, stored_room& out) = 0;
+    // The rooms the store keeps (each with messages or a topic), by folded name, at most `limit`:
+    // what `rooms` lists beside the rooms people are in.
+    virtual std::vector<stored_room> rooms(std::size_t limit) = 0;
     // The room's last `count` messages, oldest first: what a join replays.
     virtual std::vector<stored_message> recent(std::string_view room, std::size_t count) = 0;
 

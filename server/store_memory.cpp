@@ -83,6 +83,19 @@ public:
         return true;
     }
 
+    std::vector<stored_room> rooms(std::size_t limit) override {
+        std::map<std::string, stored_room> all = rooms_;
+        for (const auto& [key, log] : logs_) {
+            if (key.starts_with('#') && !log.empty()) all.try_emplace(key, stored_room{log.front().room, {}, {}, 0});
+        }
+        std::vector<stored_room> out;
+        for (auto& [key, r] : all) {
+            if (out.size() >= limit) break;
+            out.push_back(std::move(r));
+        }
+        return out;
+    }
+
     std::vector<stored_message> recent(std::string_view room, std::size_t count) override {
         std::vector<stored_message> out;
         const auto it = logs_.find(fold_name(room));

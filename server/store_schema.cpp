@@ -55,6 +55,14 @@ constexpr const char* migrations[] = {
     "CREATE TRIGGER messages_ad AFTER DELETE ON messages "
     "  WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto') BEGIN "
     "  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
+    // 6: every room with stored messages has a row in `rooms` (written with its first message from now
+    // on), so a room nobody is in is still listed; the spelling of its oldest message. One seek of the
+    // conv index per room (a skip scan), not a pass over every message.
+    "WITH RECURSIVE c(k) AS (SELECT (SELECT min(conv) FROM messages) "
+    "  UNION ALL SELECT (SELECT min(conv) FROM messages WHERE conv > k) FROM c WHERE k IS NOT NULL) "
+    "INSERT OR IGNORE INTO rooms(key, name, topic, topic_by, topic_ts) "
+    "  SELECT k, (SELECT room FROM messages WHERE conv = k ORDER BY id LIMIT 1), '', '', 0 FROM c "
+    "  WHERE k IS NOT NULL AND substr(k, 1, 1) = '#';",
 };
 
 int user_version(sqlite3* db, int& out) {

@@ -47,7 +47,27 @@ void sqlite_store::append(stored_message m) {
         }
         return;
     }
+    // A room's first message gives it its row in `rooms`, so it is listed once nobody is in it.
+    if (!m.room.empty()) {
+        std::string key = fold_name(m.room);
+        if (!known_rooms_.contains(key)) {
+            known_rooms_.insert(key);
+            pending_new_rooms_.emplace(std::move(key), m.room);
+        }
+    }
     pending_.push_back(std::move(m));
+}
+
+std::vector<stored_room> sqlite_store::rooms(std::size_t limit) {
+    std::vector<stored_room> out;
+    if (!ready()) return out;
+    const statement& s = room_list_;
+    s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    int rc = 0;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.text(0), s.text(1), s.text(2), s.integer(3)});
+    s.done();
+    if (rc != SQLITE_DONE) fault(rc, "reading");
+    return out;
 }
 
 void sqlite_store::own_nick(const std::string& nick, const std::string& key) {
@@ -67,7 +87,7 @@ std::vector<stored_message> sqlite_store::offline_take(std::string_view nick) {
 }
 
 void sqlite_store::commit() {
-    if (pending_.empty() && pending_rooms_.empty() && pending_nicks_.empty() && pending_offline_.empty() &&
+    if (pending_.empty() && pending_rooms_.empty() && pending_new_rooms_.empty() && pending_nicks_.empty() && pending_offline_.empty() &&
         pending_taken_.empty() && !instance_dirty_) {
         return;
     }
@@ -84,6 +104,15 @@ void sqlite_store::commit() {
         s.done();
         // A message already stored (a retry after a commit whose answer was lost) is no fault.
         if (rc == SQLITE_DONE || rc == SQLITE_CONSTRAINT) rc = SQLITE_OK;
+    }
+    for (const auto& [key, name] : pending_new_rooms_) {
+        if (rc != SQLITE_OK) break;
+        const statement& s = room_new_;
+        s.bind_static(1, key);
+        s.bind_static(2, name);
+        rc = s.step();
+        s.done();
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     for (const auto& [key, r] : pending_rooms_) {
         if (rc != SQLITE_OK) break;
@@ -137,6 +166,7 @@ void sqlite_store::commit() {
     stored_ += pending_.size();
     pending_.clear();
     pending_rooms_.clear();
+    pending_new_rooms_.clear();
     pending_nicks_.clear();
     pending_offline_.clear();
     pending_taken_.clear();

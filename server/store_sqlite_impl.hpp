@@ -164,6 +164,8 @@ public:
 
     bool find_room(std::string_view room, stored_room& out) override;
 
+    std::vector<stored_room> rooms(std::size_t limit) override;
+
     std::vector<stored_message> recent(std::string_view room, std::size_t count) override;
 
     void append(stored_message m) override;
@@ -234,6 +236,9 @@ private:
 
     bool over_size();
 
+    // Rooms whose last messages a pruning step removed (`touched`, folded names) lose their row.
+    int forget_rooms(const std::set<std::string>& touched);
+
     // Counts the log's pages after each commit (in place of SQLite's automatic checkpoint).
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
 
@@ -254,6 +259,8 @@ private:
     std::uint64_t last_id_ = 0;
     std::vector<stored_message> pending_;
     std::map<std::string, stored_room> pending_rooms_;
+    std::set<std::string> known_rooms_;                // folded names with a row in `rooms`
+    std::map<std::string, std::string> pending_new_rooms_;  // folded name -> spelling, a row to write
     std::vector<std::pair<std::string, std::string>> pending_nicks_;  // nick, owner
     std::vector<stored_message> pending_offline_;  // offline pms to insert
     std::vector<std::uint64_t> pending_taken_;     // ids of offline pms delivered, to delete
@@ -265,7 +272,7 @@ private:
     std::string conv_cursor_;
     steady::time_point search_deadline_{};
 
-    statement offline_put_, offline_del_, nick_put_, insert_, room_get_, room_put_, meta_put_, page_, search_, tail_, index_, index_upto_, prune_age_, prune_conv_, prune_next_conv_,
+    statement room_new_, room_list_, room_forget_, offline_put_, offline_del_, nick_put_, insert_, room_get_, room_put_, meta_put_, page_, search_, tail_, index_, index_upto_, prune_age_, prune_conv_, prune_next_conv_,
         prune_oldest_;
 };
 

@@ -80,7 +80,7 @@ void sqlite_store::checkpoint() {
 }
 
 void sqlite_store::close_db() {
-    for (statement* s : {&offline_put_, &offline_del_, &nick_put_, &insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
+    for (statement* s : {&room_new_, &room_list_, &room_forget_, &offline_put_, &offline_del_, &nick_put_, &insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
                          &index_upto_, &prune_age_,
                          &prune_conv_, &prune_next_conv_, &prune_oldest_}) {
         s->reset();
@@ -173,6 +173,9 @@ int sqlite_store::prepare_all() {
     prep(insert_,
          "INSERT INTO messages(id, conv, sender, recipient, ts, text, action, room) VALUES(?,?,?,?,?,?,?,?)");
     prep(room_get_, "SELECT name, topic, topic_by, topic_ts FROM rooms WHERE key = ?");
+    prep(room_new_, "INSERT OR IGNORE INTO rooms(key, name, topic, topic_by, topic_ts) VALUES(?, ?, '', '', 0)");
+    prep(room_list_, "SELECT name, topic, topic_by, topic_ts FROM rooms ORDER BY key LIMIT ?");
+    prep(room_forget_, "DELETE FROM rooms WHERE key = ?1 AND NOT EXISTS (SELECT 1 FROM messages WHERE conv = ?1)");
     prep(room_put_, "INSERT OR REPLACE INTO rooms(key, name, topic, topic_by, topic_ts) VALUES(?,?,?,?,?)");
     prep(meta_put_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
     prep(nick_put_, "INSERT OR REPLACE INTO nicks(key, nick, owner, since) VALUES(?,?,?,?)");
@@ -193,12 +196,12 @@ int sqlite_store::prepare_all() {
     prep(index_upto_, "SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2)");
     prep(prune_age_,
          "DELETE FROM messages WHERE id IN (SELECT id FROM (SELECT id, ts FROM messages ORDER BY id LIMIT ?1) "
-         "WHERE ts < ?2)");
+         "WHERE ts < ?2) RETURNING conv");
     prep(prune_conv_,
          "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE conv = ?1 AND id <= "
-         "(SELECT id FROM messages WHERE conv = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2) ORDER BY id LIMIT ?3)");
+         "(SELECT id FROM messages WHERE conv = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2) ORDER BY id LIMIT ?3) RETURNING conv");
     prep(prune_next_conv_, "SELECT conv FROM messages WHERE conv > ? ORDER BY conv LIMIT 1");
-    prep(prune_oldest_, "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?)");
+    prep(prune_oldest_, "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?) RETURNING conv");
     return rc;
 }
 
@@ -230,6 +233,12 @@ int sqlite_store::load_identity() {
     rc = n.prepare(db_, "SELECT key, owner FROM nicks");
     if (rc != SQLITE_OK) return rc;
     while ((rc = n.step()) == SQLITE_ROW) owners_.emplace(n.text(0), n.text(1));
+    if (rc != SQLITE_DONE) return rc;
+    // The rooms with a row; one first stored while the disk failed is still waiting to be written.
+    statement r;
+    rc = r.prepare(db_, "SELECT key FROM rooms");
+    if (rc != SQLITE_OK) return rc;
+    while ((rc = r.step()) == SQLITE_ROW) known_rooms_.insert(r.text(0));
     if (rc != SQLITE_DONE) return rc;
     return load_offline();
 }

@@ -139,20 +139,25 @@ history_page sqlite_store::page(const std::string& conv, std::int64_t before, st
 bool sqlite_store::prune_step(std::int64_t now_ms) {
     int deleted = 0;
     int rc = SQLITE_OK;
+    std::set<std::string> touched;  // the conversations that lost messages
+    // A delete answers with the conversation of each message it removed.
+    auto run = [&](const statement& s) {
+        while ((rc = s.step()) == SQLITE_ROW) {
+            ++deleted;
+            touched.insert(s.text(0));
+        }
+        s.done();
+    };
     if (set_.retain_days > 0) {
         const statement& s = prune_age_;
         s.bind(1, std::int64_t{prune_batch});
         s.bind(2, now_ms - set_.retain_days * 86'400'000);
-        rc = s.step();
-        s.done();
-        if (rc == SQLITE_DONE) deleted += sqlite3_changes(db_);
+        run(s);
     }
     if ((rc == SQLITE_OK || rc == SQLITE_DONE) && set_.max_bytes > 0 && deleted == 0 && over_size()) {
         const statement& s = prune_oldest_;
         s.bind(1, std::int64_t{prune_batch});
-        rc = s.step();
-        s.done();
-        if (rc == SQLITE_DONE) deleted += sqlite3_changes(db_);
+        run(s);
     }
     if ((rc == SQLITE_OK || rc == SQLITE_DONE) && set_.retain_messages > 0 && deleted == 0) {
         // One conversation per step, walking the conv index round and round.
@@ -166,16 +171,28 @@ bool sqlite_store::prune_step(std::int64_t now_ms) {
             s.bind(1, conv_cursor_);
             s.bind(2, static_cast<std::int64_t>(set_.retain_messages));
             s.bind(3, std::int64_t{prune_batch});
-            rc = s.step();
-            s.done();
-            if (rc == SQLITE_DONE) deleted += sqlite3_changes(db_);
+            run(s);
         }
     }
+    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) rc = forget_rooms(touched);
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
         fault(rc, "pruning");
         return false;
     }
     return deleted > 0;
+}
+
+int sqlite_store::forget_rooms(const std::set<std::string>& touched) {
+    for (const std::string& key : touched) {
+        if (!key.starts_with('#')) continue;  // a private conversation has no row
+        const statement& s = room_forget_;
+        s.bind_static(1, key);
+        const int rc = s.step();
+        s.done();
+        if (rc != SQLITE_DONE) return rc;
+        if (sqlite3_changes(db_) > 0) known_rooms_.erase(key);
+    }
+    return SQLITE_OK;
 }
 
 bool sqlite_store::over_size() {

@@ -920,3 +920,13 @@ TEST_CASE("model: a password (--password-file) goes in every hello; password_req
     REQUIRE(fx.frames.size() == 1);
     CHECK(fx.frames[0] == chat::encode({{"type", "hello"}, {"version", 1}, {"nick", "bob"}}));
 }
+
+TEST_CASE("model: /rooms shows a room nobody is in whose history the server keeps, and says when the list is cut") {
+    model m = online();
+    feed(m, R"({"type":"rooms","rooms":[{"name":"#lobby","members":2,"topic":""},{"name":"#attic","members":0,"topic":"old stuff","stored":true}],"truncated":true})");
+    const auto info = texts(current_window(m), chat_line::kind::info);
+    REQUIRE(info.size() >= 4);
+    CHECK(info[info.size() - 3] == "  #lobby  2 members");
+    CHECK(info[info.size() - 2] == "  #attic  history only  old stuff");
+    CHECK(info.back() == "  (the server keeps more rooms with history than it lists)");
+}

@@ -465,3 +465,86 @@ TEST_CASE("store: the write-ahead log is copied into the database by tick(), not
     CHECK(size_of(db) > after_tick + 1'000'000);
     CHECK(st->room_page("#lobby", UINT64_MAX, 5).messages.back().id == id);
 }
+
+namespace {
+
+std::vector<std::string> room_names(chat::store& st) {
+    std::vector<std::string> out;
+    for (const auto& r : st.rooms(100)) out.push_back(r.name);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("store: a room that has messages is listed after closing and opening, with or without a topic") {
+    temp_dir dir("chat-store");
+    {
+        auto st = open_store(dir.path);
+        st->append(say(1, "#Quiet", "alice", "anyone?"));
+        st->append(say(2, "#QUIET", "alice", "no"));  // one room, whatever the spelling
+        st->append(pm(3, "alice", "bob", "a conversation is no room"));
+        st->set_topic({"#topical", "just a topic", "bob", 7});
+        st->commit();
+        CHECK(room_names(*st) == std::vector<std::string>{"#Quiet", "#topical"});
+    }
+    auto st = open_store(dir.path);
+    const auto rooms = st->rooms(100);
+    REQUIRE(rooms.size() == 2);
+    CHECK(rooms[0].name == "#Quiet");
+    CHECK(rooms[0].topic.empty());
+    CHECK(rooms[1].name == "#topical");
+    CHECK(rooms[1].topic == "just a topic");
+    CHECK(st->rooms(1).size() == 1);
+    // A topic set later keeps the room's row, now with the topic.
+    st->set_topic({"#Quiet", "shh", "carol", 9});
+    st->append(say(4, "#quiet", "carol", "later"));
+    st->commit();
+    CHECK(st->rooms(100)[0].topic == "shh");
+}
+
+TEST_CASE("store: a database of schema 5 gets a row in rooms for each room with messages (migration 6)") {
+    temp_dir dir("chat-store");
+    {
+        auto st = open_store(dir.path);
+        st->append(say(1, "#Old", "alice", "first"));
+        st->append(say(2, "#OLD", "alice", "second"));
+        st->append(say(3, "#b", "bob", "hi"));
+        st->append(pm(4, "alice", "bob", "psst"));
+        st->commit();
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir.path + "/chatd.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "DELETE FROM rooms; PRAGMA user_version=5;", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto st = open_store(dir.path);
+    CHECK(room_names(*st) == std::vector<std::string>{"#b", "#Old"});  // by folded name; the oldest spelling
+}
+
+TEST_CASE("store: retention forgets a room whose messages are all pruned; a new message brings it back") {
+    temp_dir dir("chat-store");
+    chat::sqlite_settings s;
+    s.retain_days = 1;
+    const std::int64_t now = chat::now_ms();
+    {
+        auto st = open_store(dir.path, nullptr, s);
+        st->append({1, "#gone", "a", {}, now - 3 * 86'400'000, "old", false});
+        st->append({2, "#kept", "a", {}, now - 3 * 86'400'000, "old too", false});
+        st->append({3, "#kept", "a", {}, now - 1000, "new", false});
+        st->commit();
+        CHECK(room_names(*st) == std::vector<std::string>{"#gone", "#kept"});
+        st->tick(now);
+        CHECK(room_names(*st) == std::vector<std::string>{"#kept"});
+        st->append({4, "#Gone", "b", {}, now, "back", false});
+        st->commit();
+    }
+    auto st = open_store(dir.path, nullptr, s);
+    CHECK(room_names(*st) == std::vector<std::string>{"#Gone", "#kept"});
+}
+
+TEST_CASE("store: the memory store lists the rooms it holds messages or a topic of") {
+    auto st = chat::make_memory_store(10);
+    st->append(say(1, "#Mem", "alice", "hi"));
+    st->append(pm(2, "alice", "bob", "psst"));
+    st->set_topic({"#lone", "t", "bob", 1});
+    CHECK(room_names(*st) == std::vector<std::string>{"#lone", "#Mem"});
+}

@@ -190,3 +190,43 @@ TEST_CASE("restart: a full disk keeps chatd relaying memory-only, says so, and s
     REQUIRE(found["results"].size() == 1);
     CHECK(found["results"][0]["text"] == "still here");
 }
+
+TEST_CASE("restart: a room with history outlives its last member: listed by rooms as stored, before and after a restart") {
+    temp_dir dir("chat-restart");
+    const std::vector<std::string> flags{"--state-dir", dir.path, "--rate", "0"};
+    auto attic = [](test_client& c) {
+        REQUIRE(c.send(json{{"type", "rooms"}}));
+        const json answer = c.wait_for("rooms");
+        for (const auto& r : answer.value("rooms", json::array())) {
+            if (r.value("name", "") == "#Attic") return r;
+        }
+        return json();
+    };
+    {
+        chatd_process srv(flags);
+        test_client alice = srv.client();
+        const json w = alice.hello("alice");
+        CHECK(std::find(w["features"].begin(), w["features"].end(), "stored_rooms") != w["features"].end());
+        REQUIRE(alice.send(json{{"type", "join"}, {"room", "#Attic"}}));
+        alice.wait_for("joined");
+        CHECK(attic(alice).value("members", -1) == 1);
+        CHECK(!attic(alice).contains("stored"));
+        REQUIRE(alice.say("#attic", "dusty"));
+        alice.wait_for("message");
+        REQUIRE(alice.send(json{{"type", "part"}, {"room", "#attic"}}));
+        alice.wait_for("part");
+        const json kept = attic(alice);
+        CHECK(kept.value("members", -1) == 0);
+        CHECK(kept.value("stored", false));
+    }
+    chatd_process srv(flags);
+    test_client bob = srv.client();
+    bob.hello("bob");
+    const json kept = attic(bob);
+    CHECK(kept.value("members", -1) == 0);
+    CHECK(kept.value("stored", false));
+    // Joining it brings its history back.
+    REQUIRE(bob.send(json{{"type", "join"}, {"room", "#attic"}}));
+    CHECK(bob.wait_for("joined")["history"] == 1);
+    CHECK(bob.wait_for("message")["text"] == "dusty");
+}
