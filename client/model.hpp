@@ -76,6 +76,9 @@ struct window {
     std::int64_t oldest_id = 0;
     bool fetching = false;
     bool history_start = false;
+    // Feature quiet_rooms: the server sends no joins or parts about others here; `members` is what
+    // the last `who` said.
+    bool quiet = false;
 };
 
 // A line typed while offline, sent after the next welcome.
@@ -208,6 +211,9 @@ struct model {
     std::vector<std::string> refusals;  // line mode: why, for stderr (drained by the printer)
     // Private messages sent lately, so one refused because the nick just left goes back to the input line.
     std::deque<pending_line> sent_pms;
+    // Quiet rooms whose member list was asked for on joining: that `who` answer fills the list
+    // without printing thousands of nicks.
+    std::vector<std::string> quiet_who;
 
     bool line_mode = false;
     std::vector<printed_line> printed;  // line mode only: drained by the printer

@@ -6,6 +6,7 @@
 
 #include "frame_fields.hpp"
 #include "notify.hpp"
+#include "outgoing.hpp"
 #include "protocol.hpp"
 #include "update.hpp"
 #include "update_session.hpp"
@@ -71,7 +72,16 @@ void on_joined(model& m, const json& body, effects& fx) {
     std::string text = (existed && !was_joining && !w.lines.empty() ? "rejoined " : "you joined ") + room;
     std::vector<std::string> others = w.members;
     std::erase_if(others, [&](const std::string& n) { return same_nick(n, m.nick); });
-    if (others.empty()) {
+    // A quiet room (feature quiet_rooms) sends a count, not the list: the list is asked for once.
+    w.quiet = bool_of(body, "quiet");
+    if (w.quiet) {
+        text += " (" + std::to_string(int_of(body, "count")) + " members; a quiet room: joins and parts are not shown)";
+        if (std::none_of(m.quiet_who.begin(), m.quiet_who.end(), [&](const std::string& r) { return same_nick(r, room); })) {
+            m.quiet_who.push_back(room);
+            if (!take_token(m)) m.tokens -= 1.0;  // counts against the rate limit like any request
+            fx.frames.push_back(outgoing::who(room));
+        }
+    } else if (others.empty()) {
         text += " (nobody else is here)";
     } else if (others.size() <= 12) {
         sort_nicks(others);
@@ -297,6 +307,12 @@ void on_rooms(model& m, const json& body) {
 void on_who(model& m, const json& body) {
     const std::string room = text_of(body, "room");
     auto members = list_of(body, "members");
+    const auto asked = std::find_if(m.quiet_who.begin(), m.quiet_who.end(), [&](const std::string& r) { return same_nick(r, room); });
+    if (asked != m.quiet_who.end()) {
+        m.quiet_who.erase(asked);
+        if (auto i = find_window(m, room)) m.windows[*i].members = std::move(members);
+        return;
+    }
     sort_nicks(members);
     std::string text = room + " (" + std::to_string(members.size()) + "):";
     for (const auto& n : members) text += " " + n + away_note(body, n);

@@ -930,3 +930,25 @@ TEST_CASE("model: /rooms shows a room nobody is in whose history the server keep
     CHECK(info[info.size() - 2] == "  #attic  history only  old stuff");
     CHECK(info.back() == "  (the server keeps more rooms with history than it lists)");
 }
+
+TEST_CASE("quiet rooms: joined says the count, the member list is asked for once and not printed") {
+    model m = online();
+    const effects fx = feed(m, R"({"type":"joined","room":"#all","topic":"","members":[],"quiet":true,"count":2000,"history":0})");
+    const window& w = m.windows[*find_window(m, "#all")];
+    CHECK(w.quiet);
+    bool said_count = false;
+    for (const auto& l : w.lines) said_count |= l.text.find("2000 members; a quiet room") != std::string::npos;
+    CHECK(said_count);
+    std::size_t whos = 0;
+    for (const auto& f : fx.frames) whos += f.find(R"("type":"who")") != std::string::npos;
+    CHECK(whos == 1);
+    const std::size_t lines_before = m.windows[*find_window(m, "#all")].lines.size();
+    feed(m, R"({"type":"who","room":"#all","members":["alice","bob","carol"]})");
+    CHECK(m.windows[*find_window(m, "#all")].members.size() == 3);
+    CHECK(m.windows[*find_window(m, "#all")].lines.size() == lines_before);  // filled, not printed
+    CHECK(m.quiet_who.empty());
+    // A who the user asks for later prints as always.
+    const std::size_t status_before = m.status.lines.size() + m.windows[m.current].lines.size();
+    feed(m, R"({"type":"who","room":"#all","members":["alice","bob"]})");
+    CHECK(m.status.lines.size() + m.windows[m.current].lines.size() > status_before);
+}
