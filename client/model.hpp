@@ -103,7 +103,6 @@ struct replay_wait {
     std::int64_t left = -1;  // history messages still to come; -1: `joined` not seen yet
     bool complete = true;    // false: the replay may be cut (it holds `limits.history` messages)
     bool query = false;      // `room` is a nick: the conversation's newest page settles it
-    std::int64_t seen = 0;   // query: the highest pm id the window had shown before the drop
 };
 
 // A multi-line paste waiting for the user's answer: Enter sends it, Esc puts it back in the input line.

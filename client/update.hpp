@@ -108,11 +108,14 @@ void settle_replayed(model& m, const chat::json& body, effects& fx);
 // A refused rejoin: its room's replay will not come.
 void settle_refused(model& m, const std::string& room, effects& fx);
 // The reconnect's page of a conversation (model::pages_due): take_page_due says whether `body`
-// answers one, and the id its window had shown; settle_history then settles our pms in doubt by it.
+// answers one, and the id its window had shown (`seen`); settle_history then settles our pms in
+// doubt by it.
 std::optional<std::int64_t> take_page_due(model& m, const chat::json& body);
-void settle_history(model& m, const chat::json& body, effects& fx);
+void settle_history(model& m, const chat::json& body, std::int64_t seen, effects& fx);
 // A refused `history` request: if it was a reconnect's page, nothing is learnt from it.
 void page_refused(model& m, const std::string& nick, effects& fx);
+// Sends a request that counts against the server's rate limit (history, search, who...).
+void send_counted(model& m, effects& fx, std::string frame);
 // A frame the connection could not send (net_event::kind::unsent): said, never silently lost.
 void note_unsent(model& m, const net_event& ev, effects& fx);
 // Replays that did not come in time tell nothing: settling ends with what is known (on_tick).

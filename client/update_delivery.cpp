@@ -99,13 +99,27 @@ void note_sent(model& m, const pending_line& p) {
     m.unanswered_bytes += cost(m.unanswered.back());
 }
 
-void note_echo(model& m, const chat::frame& f) {
+namespace {
+
+// The unanswered line a say/pm frame (ours, or its echo) is about.
+std::deque<sent_line>::iterator find_unanswered(model& m, const chat::frame& f) {
     const bool query = f.type == "pm";
     const std::string target = text_of(f.body, query ? "to" : "room");
     const std::string text = raw_text(f.body, "text");
-    const auto it = std::find_if(m.unanswered.begin(), m.unanswered.end(), [&](const sent_line& s) {
+    return std::find_if(m.unanswered.begin(), m.unanswered.end(), [&](const sent_line& s) {
         return s.line.query == query && s.line.text == text && same_nick(s.line.window, target);
     });
+}
+
+void drop_unanswered(model& m, std::deque<sent_line>::iterator it) {
+    m.unanswered_bytes -= std::min(m.unanswered_bytes, cost(*it));
+    m.unanswered.erase(it);
+}
+
+}  // namespace
+
+void note_echo(model& m, const chat::frame& f) {
+    const auto it = find_unanswered(m, f);
     if (it == m.unanswered.end()) return;
     // The server answers in order: lines before this one were answered by frames not recognised.
     for (auto k = m.unanswered.begin(); k != std::next(it); ++k) m.unanswered_bytes -= std::min(m.unanswered_bytes, cost(*k));
@@ -117,8 +131,7 @@ void note_refused(model& m, const chat::json& body) {
     const auto it = std::find_if(m.unanswered.begin(), m.unanswered.end(),
                                  [&](const sent_line& s) { return s.line.query == query; });
     if (it == m.unanswered.end()) return;
-    m.unanswered_bytes -= std::min(m.unanswered_bytes, cost(*it));
-    m.unanswered.erase(it);
+    drop_unanswered(m, it);
 }
 
 bool settling(const model& m) { return !m.unsettled.empty(); }
@@ -163,7 +176,7 @@ std::size_t begin_settling(model& m, bool same_server, effects& fx) {
             if (s.line.query) {
                 const auto d = std::find_if(m.pages_due.begin(), m.pages_due.end(),
                                             [&](const model::page_due& p) { return same_nick(p.nick, s.line.window); });
-                if (d != m.pages_due.end()) m.replays.push_back({d->nick, -1, true, true, d->seen});
+                if (d != m.pages_due.end()) m.replays.push_back({d->nick, -1, true, true});
                 continue;
             }
             const auto i = find_window(m, s.line.window);
@@ -186,7 +199,7 @@ std::optional<std::int64_t> take_page_due(model& m, const chat::json& body) {
     return seen;
 }
 
-void settle_history(model& m, const chat::json& body, effects& fx) {
+void settle_history(model& m, const chat::json& body, std::int64_t seen, effects& fx) {
     if (!settling(m)) return;
     const std::string peer = text_of(body, "nick");
     replay_wait* w = wait_for(m, peer, true);
@@ -198,7 +211,7 @@ void settle_history(model& m, const chat::json& body, effects& fx) {
             const std::int64_t id = int_of(f, "id");
             if (id <= 0) continue;
             if (lowest == 0 || id < lowest) lowest = id;
-            if (id <= w->seen) continue;
+            if (id <= seen) continue;
             const std::string from = raw_text(f, "from");
             const std::string text = raw_text(f, "text");
             const auto s = std::find_if(m.unsettled.begin(), m.unsettled.end(), [&](const sent_line& u) {
@@ -210,7 +223,7 @@ void settle_history(model& m, const chat::json& body, effects& fx) {
     w->left = 0;
     // Everything after what the window showed is on the page when the page reaches back to it (or
     // to the start of the conversation): a pm of ours not on it did not arrive.
-    w->complete = bool_of(body, "complete") || (lowest > 0 && w->seen > 0 && lowest <= w->seen);
+    w->complete = bool_of(body, "complete") || (lowest > 0 && seen > 0 && lowest <= seen);
     maybe_finish(m, fx);
 }
 
@@ -257,13 +270,7 @@ void note_unsent(model& m, const net_event& ev, effects& fx) {
         const bool query = f.type == "pm";
         const std::string target = text_of(f.body, query ? "to" : "room");
         const std::string text = raw_text(f.body, "text");
-        const auto it = std::find_if(m.unanswered.begin(), m.unanswered.end(), [&](const sent_line& s) {
-            return s.line.query == query && s.line.text == text && same_nick(s.line.window, target);
-        });
-        if (it != m.unanswered.end()) {
-            m.unanswered_bytes -= std::min(m.unanswered_bytes, cost(*it));
-            m.unanswered.erase(it);
-        }
+        if (const auto it = find_unanswered(m, f); it != m.unanswered.end()) drop_unanswered(m, it);
         note_answered(m);
         ++m.refused;
         const std::string shown = "not sent (" + why + "): " + chat::utf8::sanitize(text);

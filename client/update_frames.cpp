@@ -78,8 +78,7 @@ void on_joined(model& m, const json& body, effects& fx) {
         text += " (" + std::to_string(int_of(body, "count")) + " members; a quiet room: joins and parts are not shown)";
         if (std::none_of(m.quiet_who.begin(), m.quiet_who.end(), [&](const std::string& r) { return same_nick(r, room); })) {
             m.quiet_who.push_back(room);
-            if (!take_token(m)) m.tokens -= 1.0;  // counts against the rate limit like any request
-            fx.frames.push_back(outgoing::who(room));
+            send_counted(m, fx, outgoing::who(room));
         }
     } else if (others.empty()) {
         text += " (nobody else is here)";
@@ -378,7 +377,7 @@ void on_frame(model& m, const chat::frame& f, effects& fx) {
                     if (p.is_object() && int_of(p, "id") > *seen) on_pm(m, p);
                 }
             }
-            settle_history(m, b, fx);
+            settle_history(m, b, *seen, fx);
         } else {
             on_history(m, b);
         }

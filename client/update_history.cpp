@@ -17,12 +17,6 @@ namespace {
 
 using kind = chat_line::kind;
 
-void send_counted(model& m, effects& fx, std::string frame) {
-    // history and search count against the server's rate limit like join and topic.
-    if (!take_token(m)) m.tokens -= 1.0;
-    fx.frames.push_back(std::move(frame));
-}
-
 // A stored message (a message or pm frame) as a window line, marked as history.
 chat_line stored_line(const model& m, const json& f) {
     chat_line l;
@@ -51,6 +45,12 @@ std::string date_text(std::int64_t utc_ms) {
 }
 
 }  // namespace
+
+void send_counted(model& m, effects& fx, std::string frame) {
+    // history, search and who count against the server's rate limit like join and topic.
+    if (!take_token(m)) m.tokens -= 1.0;
+    fx.frames.push_back(std::move(frame));
+}
 
 void note_features(model& m, const json& welcome) {
     m.history_pages = false;
