@@ -95,7 +95,8 @@ public:
     // Where messages go: "disk", "memory" (chosen, --no-store) or "failing" (meant for the disk,
     // memory-only until the disk works again).
     virtual const char* state() const = 0;
-    // Background work in a small step (pruning, retrying a failed disk); true when more is waiting.
+    // Background work in a small step (pruning, indexing, retrying a failed disk, taking a checkpoint's
+    // result); true when more is waiting.
     virtual bool tick(std::int64_t now_ms) = 0;
 
 protected:

@@ -171,10 +171,10 @@ void sqlite_store::commit() {
     pending_offline_.clear();
     pending_taken_.clear();
     instance_dirty_ = false;
-    // A flood that never leaves the loop idle still gets indexed, a batch at a time, and its log
-    // checkpointed once it reaches its bound.
-    if (last_id_ > fts_upto_ + max_unindexed) index_step();
-    if (wal_frames_ >= set_.max_wal_pages) checkpoint();
+    // A flood the background steps cannot keep up with still gets indexed, a batch at a time, and its
+    // log checkpointed on the loop once it reaches its bound (unless the checkpointer is at it).
+    if (last_id_ > fts_upto_ + max_unindexed) index_step(catch_up_batch);
+    if (wal_frames_ >= set_.max_wal_pages && !checkpointer_->running()) checkpoint();
 }
 
 history_page sqlite_store::room_page(std::string_view room, std::uint64_t before, std::size_t limit) {

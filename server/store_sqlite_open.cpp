@@ -49,7 +49,10 @@ std::string sqlite_store::advice(int rc) {
 }
 
 void sqlite_store::fault(int rc, const char* doing) {
-    const std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    fault(rc, doing, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+}
+
+void sqlite_store::fault(int rc, const char* doing, const std::string& why) {
     fail_with(std::string("cannot use ") + path_ + " (" + doing + ": " + why + ")", advice(rc));
 }
 
@@ -79,7 +82,16 @@ void sqlite_store::checkpoint() {
     if (rc == SQLITE_OK && done >= log) wal_frames_ = 0;
 }
 
+void sqlite_store::take_checkpoint() {
+    if (checkpointer_ == nullptr) return;
+    const auto r = checkpointer_->take();
+    if (!r) return;
+    if (r->rc != SQLITE_OK && (r->rc & 0xff) != SQLITE_BUSY) return fault(r->rc, "checkpointing", r->error);
+    if (r->rc == SQLITE_OK && r->copied >= r->log && wal_frames_ <= r->log) wal_frames_ = 0;
+}
+
 void sqlite_store::close_db() {
+    checkpointer_.reset();  // waits for a checkpoint under way; its connection closes first
     for (statement* s : {&room_new_, &room_list_, &room_forget_, &offline_put_, &offline_del_, &nick_put_, &insert_, &room_get_, &room_put_, &meta_put_, &page_, &search_, &tail_, &index_,
                          &index_upto_, &prune_age_,
                          &prune_conv_, &prune_next_conv_, &prune_oldest_}) {
@@ -141,6 +153,7 @@ bool sqlite_store::open_all(store_refused* refused) {
         fault(rc, "opening");
         return false;
     }
+    checkpointer_ = std::make_unique<checkpointer>(path_, set_.full_sync);
     ok_ = true;
     failing_logged_ = false;
     return true;
@@ -157,7 +170,8 @@ int sqlite_store::configure() {
     s.reset();
     rc = exec(set_.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     // No checkpoint inside a commit: the hook replaces SQLite's automatic one (every 1000 pages, run
-    // synchronously by the commit that crosses the mark) with one in tick(), off the turn's path.
+    // synchronously by the commit that crosses the mark) with one asked of the checkpointer in tick(),
+    // off the loop.
     // A log reset after a checkpoint is cut back to 64 MiB on disk.
     if (rc == SQLITE_OK) rc = exec("PRAGMA journal_size_limit=67108864");
     if (rc == SQLITE_OK) sqlite3_wal_hook(db_, &sqlite_store::on_wal_commit, this);

@@ -63,21 +63,23 @@ bool sqlite_store::tick(std::int64_t now_ms) {
         return false;
     }
     commit();
-    if (ok_ && wal_frames_ >= set_.checkpoint_pages) checkpoint();
-    const bool more_index = ok_ && index_step();
+    if (ok_) take_checkpoint();
+    if (ok_ && wal_frames_ >= set_.checkpoint_pages) checkpointer_->request();
+    const bool more_index = ok_ && index_step(index_batch);
     if (!ok_) return false;
-    return prune_step(now_ms) || more_index;
+    // A checkpoint under way is more to do too: its result is taken a timer step later.
+    return prune_step(now_ms) || more_index || (ok_ && checkpointer_->running());
 }
 
 int sqlite_store::over_budget(void* self) {
     return steady::now() > static_cast<sqlite_store*>(self)->search_deadline_ ? 1 : 0;
 }
 
-bool sqlite_store::index_step() {
+bool sqlite_store::index_step(int batch) {
     if (!ok_ || fts_upto_ >= last_id_) return false;
     const statement& u = index_upto_;
     u.bind(1, static_cast<std::int64_t>(fts_upto_));
-    u.bind(2, std::int64_t{index_batch});
+    u.bind(2, std::int64_t{batch});
     int rc = u.step();
     const bool any = rc == SQLITE_ROW && sqlite3_column_type(u.get(), 0) != SQLITE_NULL;
     const std::uint64_t upto = any ? static_cast<std::uint64_t>(u.integer(0)) : 0;
@@ -95,7 +97,7 @@ bool sqlite_store::index_step() {
     if (rc == SQLITE_OK) {
         const statement& s = index_;
         s.bind(1, static_cast<std::int64_t>(fts_upto_));
-        s.bind(2, std::int64_t{index_batch});
+        s.bind(2, std::int64_t{batch});
         rc = s.step();
         s.done();
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
