@@ -8,7 +8,8 @@ connects with TLS and refuses a server that presents another key. PIN `plaintext
 TLS instead, to a server's --plaintext-port.
 
 What it does:
-  * registers with `hello`; if the nick is taken it retries as NICK_2, NICK_3, ...
+  * registers with `hello`; if the nick is in use or owned by another key (`nick_in_use`,
+    `nick_owned`) it retries as NICK_2, NICK_3, ...
   * joins ROOM (it also stays in #lobby, where every user starts);
   * in any room it is in, a message "!echo some text" is answered with "some text";
   * a private message starting with "!time" is answered, privately, with the server's time
@@ -279,8 +280,9 @@ class EchoBot:
         log("! error", code, "(%s):" % about if about else ":", message)
 
         # --- before welcome: the registration itself was refused
-        if not self.registered and code == "nick_in_use":
-            # The connection stays open: try again with a numbered suffix.
+        if not self.registered and code in ("nick_in_use", "nick_owned"):
+            # In use now, or owned by another user's key: the connection stays open, so try again
+            # with a numbered suffix.
             self.nick_attempt += 1
             self.retry_nick()
             return
