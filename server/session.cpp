@@ -34,7 +34,7 @@ session::session(std::unique_ptr<transport> io, session_context& ctx, std::strin
       timer_(io_->get_executor()) {}
 
 void session::start() {
-    asio::co_spawn(io_->get_executor(), read_loop(shared_from_this()), asio::detached);
+    asio::co_spawn(io_->get_executor(), handshake(shared_from_this()), asio::detached);
     arm_watchdog();
 }
 
@@ -119,8 +119,8 @@ void session::close_transport() {
     if (on_closed_) on_closed_(*this);
 }
 
-asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
-    asio::error_code error = co_await io_->handshake();
+asio::awaitable<void> session::handshake(std::shared_ptr<session> self) {
+    const asio::error_code error = co_await io_->handshake();
     if (phase_ == phase::closed) co_return;
     if (error) {
         const std::string why = io_->failure();
@@ -129,41 +129,53 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session>) {
     }
     handshaken_ = true;
     chat().key = io_->peer_fingerprint();
-    bool more = false;  // the last read filled the buffer: data may be waiting without a new event
-    for (;;) {
-        if (more) {
-            // Let other sessions run before reading on, so one fast sender cannot hog the thread.
-            co_await asio::post(io_->get_executor(), use_awaitable);
-        } else {
-            // A quiet client should cost as little as possible while it sleeps: give back the
-            // input buffers when they hold no partial line.
-            splitter_.release_if_empty();
-            std::string().swap(line_);
-            auto [ec] = co_await io_->wait_readable();
-            if (ec) {
-                error = ec;
-                break;
-            }
-        }
-        if (phase_ == phase::closed) break;
-        asio::error_code ec;
-        const std::size_t n = io_->read_now(ctx_.read_buf, ec);
-        more = !ec && n == ctx_.read_buf.size();
-        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-        if (ec) {
-            error = ec;
-            break;
-        }
-        // While closing, input is read and dropped so our last frames are not lost to a reset.
-        if (phase_ == phase::open) handle_input(n);
-        // A set-up frame waits its turn: read nothing more from this peer until it is handled.
-        if (parked_) co_await wait_unparked();
+    // What came with the handshake's last flight is read at once; this frame ends here.
+    asio::post(io_->get_executor(), [self = std::move(self)] { self->on_readable(asio::error_code{}); });
+}
+
+void session::wait_input() {
+    // A quiet client should cost as little as possible while it sleeps: give back the input
+    // buffers when they hold no partial line.
+    splitter_.release_if_empty();
+    std::string().swap(line_);
+    io_->async_wait_readable([self = shared_from_this()](const asio::error_code& ec) { self->on_readable(ec); });
+}
+
+void session::read_on(bool more) {
+    if (more) {
+        // Let other sessions run before reading on, so one fast sender cannot hog the thread.
+        asio::post(io_->get_executor(), [self = shared_from_this()] { self->on_readable(asio::error_code{}); });
+    } else {
+        wait_input();
     }
+}
+
+void session::on_readable(const asio::error_code& wait_error) {
+    if (phase_ == phase::closed) return;
+    if (wait_error) return input_ended(wait_error);
+    asio::error_code ec;
+    const std::size_t n = io_->read_now(ctx_.read_buf, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_input();
+    if (ec) return input_ended(ec);
+    const bool more = n == ctx_.read_buf.size();
+    // While closing, input is read and dropped so our last frames are not lost to a reset.
+    if (phase_ == phase::open) handle_input(n);
+    if (phase_ == phase::closed) return;
+    // A set-up frame waits its turn: read nothing more from this peer until it is handled.
+    if (parked_ && phase_ == phase::open) {
+        reader_parked_ = true;
+        reader_more_ = more;
+        return;
+    }
+    read_on(more);
+}
+
+void session::input_ended(const asio::error_code& error) {
     close_when_flushed_ = true;
-    if (phase_ == phase::closed) co_return;
+    if (phase_ == phase::closed) return;
     if (phase_ == phase::open) {
         chat_.leave(*this, "connection lost");
-        if (error != asio::error::eof) co_return lost();
+        if (error != asio::error::eof) return lost();
         // The peer may only have shut down its sending side: still give it what is queued.
         begin_close("connection closed by peer");
     }
@@ -229,15 +241,12 @@ void session::resume() {
 }
 
 void session::unpark_reader() {
-    if (unpark_) unpark_->cancel();
-}
-
-asio::awaitable<void> session::wait_unparked() {
-    unpark_ = std::make_unique<asio::steady_timer>(io_->get_executor(), asio::steady_timer::time_point::max());
-    while (parked_ && phase_ == phase::open) {
-        co_await unpark_->async_wait(asio::experimental::as_tuple(use_awaitable));
-    }
-    unpark_.reset();
+    if (!reader_parked_) return;
+    reader_parked_ = false;
+    // Not from inside resume() or a close: the reader goes on in a turn of its own.
+    asio::post(io_->get_executor(), [self = shared_from_this(), more = reader_more_] {
+        if (self->phase_ != phase::closed) self->read_on(more);
+    });
 }
 
 session::wrote session::write_queued(bool may_stall) {

@@ -77,17 +77,28 @@ private:
     };
     enum class wrote { all, blocked, failed };
 
-    // Each coroutine holds `self` so the session lives while any of them runs.
-    // The transport's handshake, then lines into the dispatcher until the peer or we close.
-    asio::awaitable<void> read_loop(std::shared_ptr<session> self);
+    // Each coroutine and each pending handler holds `self` so the session lives while any runs.
+    // The transport's handshake, then the reader.
+    asio::awaitable<void> handshake(std::shared_ptr<session> self);
     asio::awaitable<void> await_writable(std::shared_ptr<session> self);
+    // The reader is a chain of callbacks rather than a coroutine, like the watchdog: a connection
+    // waiting for input keeps one small handler, not a coroutine's frames (docs/performance.md).
+    // Waits for input, giving back the input buffers first.
+    void wait_input();
+    // The transport is readable (or failed): what it has goes to the dispatcher, then the reader
+    // reads on, waits, or stops while parked.
+    void on_readable(const asio::error_code& ec);
+    // `more`: the last read filled the buffer, so data may be waiting without a new event.
+    void read_on(bool more);
+    // No more input (the end of the stream or an error).
+    void input_ended(const asio::error_code& error);
     void handle_input(std::size_t n);
     // Hands complete lines to the dispatcher, starting with line_ again when `retry`; stops when one
     // has to wait its turn (park) or the session stops being open.
     void take_lines(bool retry);
     void park();
-    // Waits until resume() has handled what the session waited with; nothing is read meanwhile.
-    asio::awaitable<void> wait_unparked();
+    // The reader stopped while parked (nothing is read until resume() has handled what the
+    // session waited with, or it closes): it goes on.
     void unpark_reader();
     // The watchdog is a plain timer callback rather than a coroutine: it costs an idle connection
     // nothing but the timer.
@@ -127,7 +138,8 @@ private:
     bool write_waiting_ = false;  // waiting for the transport to take bytes again
     bool handshaken_ = false;     // the transport's handshake is done
     bool parked_ = false;         // line_ is a set-up frame waiting in the admission line
-    std::unique_ptr<asio::steady_timer> unpark_;  // the reader's wait while parked; only then allocated
+    bool reader_parked_ = false;  // the reader stopped for it, and goes on in unpark_reader()
+    bool reader_more_ = false;    // what read_on is told then
 };
 
 }  // namespace chat

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <tuple>
@@ -30,8 +31,13 @@ public:
     // Runs once before the first read (a TLS handshake); the session's hello deadline covers it.
     virtual asio::awaitable<asio::error_code> handshake() { co_return asio::error_code{}; }
 
-    // Completes when read_now may return bytes, the end of the stream or an error.
-    virtual wait_result wait_readable() = 0;
+    using ready_handler = std::function<void(const asio::error_code&)>;
+
+    // Calls `done` (never from inside this call) when read_now may return bytes, the end of the
+    // stream or an error; operation_aborted once closed. A callback rather than an awaitable: an
+    // idle connection waits here, and a callback costs it one small handler where a coroutine
+    // would keep its frames.
+    virtual void async_wait_readable(ready_handler done) = 0;
     // Copies what has arrived into `buf` without waiting. would_block when nothing has, eof at the end.
     virtual std::size_t read_now(std::span<char> buf, asio::error_code& ec) = 0;
 

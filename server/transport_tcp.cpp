@@ -26,8 +26,8 @@ asio::ip::tcp::endpoint tcp_transport::remote_endpoint(asio::error_code& ec) con
     return socket_.remote_endpoint(ec);
 }
 
-transport::wait_result tcp_transport::wait_readable() {
-    return socket_.async_wait(asio::socket_base::wait_read, asio::experimental::as_tuple(asio::use_awaitable));
+void tcp_transport::async_wait_readable(ready_handler done) {
+    socket_.async_wait(asio::socket_base::wait_read, std::move(done));
 }
 
 std::size_t tcp_transport::read_now(std::span<char> buf, asio::error_code& ec) {

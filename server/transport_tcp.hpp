@@ -13,7 +13,7 @@ public:
     asio::any_io_executor get_executor() override { return socket_.get_executor(); }
     asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override;
 
-    wait_result wait_readable() override;
+    void async_wait_readable(ready_handler done) override;
     std::size_t read_now(std::span<char> buf, asio::error_code& ec) override;
     std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) override;
     wait_result wait_writable() override;

@@ -205,13 +205,13 @@ asio::awaitable<asio::error_code> tls_transport::handshake() {
     co_return asio::error_code{};
 }
 
-transport::wait_result tls_transport::wait_readable() {
+void tls_transport::async_wait_readable(ready_handler done) {
     // Decrypted bytes already inside OpenSSL raise no readiness event: complete at once.
     if (ssl_ != nullptr && SSL_pending(ssl_) > 0) {
-        co_await asio::post(socket_.get_executor(), use_awaitable);
-        co_return std::tuple<asio::error_code>{};
+        asio::post(socket_.get_executor(), [done = std::move(done)] { done(asio::error_code{}); });
+        return;
     }
-    co_return co_await socket_.async_wait(asio::socket_base::wait_read, as_tuple(use_awaitable));
+    socket_.async_wait(asio::socket_base::wait_read, std::move(done));
 }
 
 std::size_t tls_transport::read_now(std::span<char> buf, asio::error_code& ec) {

@@ -35,7 +35,7 @@ public:
     // Looks at the first bytes (plaintext JSON is answered with one line it can read, then closed),
     // runs the server handshake, checks --allow-keys.
     asio::awaitable<asio::error_code> handshake() override;
-    wait_result wait_readable() override;
+    void async_wait_readable(ready_handler done) override;
     std::size_t read_now(std::span<char> buf, asio::error_code& ec) override;
     // Up to 64 KiB of the gather as TLS records of up to 16 KiB each (a turn's frames for a client
     // are one record, not one per frame), all sent with one system call. would_block (none taken)

@@ -53,8 +53,22 @@ public:
         ec.clear();
         return {};
     }
-    wait_result wait_readable() override {
-        return wait_for(read_wait_, [rec = rec_] { return !rec->in.empty() || rec->eof; });
+    void async_wait_readable(ready_handler done) override {
+        if (rec_->closed) {
+            asio::post(read_wait_.get_executor(), [done = std::move(done)] { done(asio::error::operation_aborted); });
+            return;
+        }
+        if (!rec_->in.empty() || rec_->eof) {
+            asio::post(read_wait_.get_executor(), [done = std::move(done)] { done(asio::error_code{}); });
+            return;
+        }
+        // feed() and close() cancel the timer; a closed transport may be gone by then, so only
+        // the shared record is looked at before `this` is.
+        read_wait_.expires_at(asio::steady_timer::time_point::max());
+        read_wait_.async_wait([this, rec = rec_, done = std::move(done)](const asio::error_code&) mutable {
+            if (rec->closed) return done(asio::error::operation_aborted);
+            async_wait_readable(std::move(done));
+        });
     }
     std::size_t read_now(std::span<char> buf, asio::error_code& ec) override {
         if (rec_->in.empty()) {
