@@ -189,7 +189,40 @@ bool dispatcher::in_room(const participant& p, const room* r) const {
     return r != nullptr && std::find(rooms.begin(), rooms.end(), r) != rooms.end();
 }
 
-void dispatcher::broadcast(const room& r, const line_ptr& line, const participant* skip, bool notice) {
+void dispatcher::add_notice(room& r, std::uint64_t seq, const line_ptr& line, const participant* skip) {
+    const auto& members = r.members();
+    if (members.empty() || (members.size() == 1 && members.front() == skip)) return;  // nobody to tell
+    if (r.journal().empty()) journaled_.push_back(&r);
+    r.add_notice(seq, line, skip);
+    if (!round_armed_) {
+        round_armed_ = true;
+        arm_round_();
+    }
+}
+
+void dispatcher::notice_round() {
+    round_armed_ = false;
+    std::vector<room*> rooms;
+    rooms.swap(journaled_);
+    for (room* r : rooms) {
+        for (participant* m : r->members()) m->catch_up();
+    }
+    for (room* r : rooms) r->clear_journal();
+    rooms.clear();
+    if (journaled_.empty()) journaled_.swap(rooms);  // keep the storage
+}
+
+void dispatcher::drop_if_empty(room* r) {
+    if (!r->empty()) return;
+    if (!r->journal().empty()) {
+        r->clear_journal();
+        journaled_.erase(std::find(journaled_.begin(), journaled_.end(), r));
+    }
+    registry_.drop_if_empty(r);
+}
+
+void dispatcher::broadcast(room& r, const line_ptr& line, const participant* skip, bool notice) {
+    if (notice && arm_round_) return add_notice(r, ++notices_sent_, line, skip);
     if (notice) {
         for (participant* m : r.members()) {
             if (m != skip) m->deliver_notice(line);
@@ -202,9 +235,16 @@ void dispatcher::broadcast(const room& r, const line_ptr& line, const participan
 }
 
 void dispatcher::tell_neighbours(participant& p, const line_ptr& line, bool self, bool notice) {
+    if (self) p.deliver(line);
+    if (notice && arm_round_) {
+        const std::uint64_t seq = ++notices_sent_;
+        for (room* r : p.chat().rooms) {
+            if (!quiet(*r)) add_notice(*r, seq, line, &p);
+        }
+        return;
+    }
     const std::uint64_t stamp = ++stamp_;
     p.chat().mark = stamp;
-    if (self) p.deliver(line);
     for (const room* r : p.chat().rooms) {
         if (notice && quiet(*r)) continue;
         for (participant* m : r->members()) {
@@ -229,9 +269,10 @@ void dispatcher::leave(participant& p, std::string_view reason) {
                                              {"ts", now_ms()}})),
                         false, true);
     }
+    p.catch_up();  // what waited for p goes out before it closes
     for (room* r : s.rooms) {
         r->remove(&p);
-        registry_.drop_if_empty(r);
+        drop_if_empty(r);
     }
     s.rooms.clear();
     registry_.remove_nick(s.nick);

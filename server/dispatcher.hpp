@@ -36,6 +36,16 @@ public:
     using admission_check = std::function<bool()>;
     void set_admission(admission_check check) { may_set_up_ = std::move(check); }
 
+    // Notices (joins, parts, quits) wait in a journal per room instead of in every member's send
+    // queue: a member is given the ones for it, in order, before its next frame, or at the next
+    // notice_round(), whichever comes first. So a crowd joining a big room costs one append per
+    // notice and one visit per member per round, not a visit per member per notice. `arm` is
+    // called when a notice waits and no round is due; the caller runs notice_round() within the
+    // notice delay. Without this (tests of the chat logic alone) notices go straight to the queues.
+    void journal_notices(std::function<void()> arm) { arm_round_ = std::move(arm); }
+    // Every member of a room with notices waiting takes them; the journals are emptied.
+    void notice_round();
+
     // An already decoded frame from `p`.
     void handle(participant& p, const frame& f, clock::time_point now);
 
@@ -110,7 +120,11 @@ private:
     void tell_neighbours(participant& p, const line_ptr& line, bool self, bool notice = false);
     // A room above --quiet-rooms members: its members are told of no join, part or quit.
     bool quiet(const room& r) const { return lim_.quiet_rooms != 0 && r.members().size() > lim_.quiet_rooms; }
-    void broadcast(const room& r, const line_ptr& line, const participant* skip = nullptr, bool notice = false);
+    void broadcast(room& r, const line_ptr& line, const participant* skip = nullptr, bool notice = false);
+    // A notice (numbered `seq`) to every member of `r` but `skip`, kept in r's journal.
+    void add_notice(room& r, std::uint64_t seq, const line_ptr& line, const participant* skip);
+    // Frees `r` if nobody is in it (not the default room), after forgetting its journal.
+    void drop_if_empty(room* r);
     // The dispatcher ends p's session: notices with `reason`, then p flushes and closes.
     void drop(participant& p, std::string_view reason);
     bool in_room(const participant& p, const room* r) const;
@@ -127,6 +141,10 @@ private:
     fast_frame fast_;      // reused by every fast_decode, so its strings keep their capacity
     std::function<bool(std::string_view)> password_ok_;  // set: hello needs a password it accepts
     admission_check may_set_up_;
+    std::function<void()> arm_round_;  // set: notices go through the rooms' journals
+    std::uint64_t notices_sent_ = 0;   // notices journaled so far; peer_state::notices_sent points here
+    std::vector<room*> journaled_;     // rooms whose journal is not empty
+    bool round_armed_ = false;
 };
 
 // 16 random hex digits.

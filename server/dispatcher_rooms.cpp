@@ -20,6 +20,11 @@ bool replayed(const room::entry& e, std::int64_t since) {
 void dispatcher::join(participant& p, room& r, std::int64_t since) {
     peer_state& s = p.chat();
     if (!in_room(p, &r)) {
+        if (arm_round_) {
+            // What waits for p in its other rooms goes out first; nothing sent to r before now is for p.
+            s.notices_sent = &notices_sent_;
+            p.catch_up();
+        }
         r.add(&p);
         s.rooms.push_back(&r);
         if (!quiet(r)) {
@@ -92,7 +97,7 @@ void dispatcher::on_part(participant& p, const json& b) {
     p.deliver(line);  // the one who parts waits for it
     r->remove(&p);
     s.rooms.erase(std::find(s.rooms.begin(), s.rooms.end(), r));
-    registry_.drop_if_empty(r);
+    drop_if_empty(r);
 }
 
 void dispatcher::on_topic(participant& p, const json& b) {

@@ -34,20 +34,38 @@ struct peer_state {
     std::uint64_t mark = 0;           // fan-out stamp so a peer in several rooms is told once
     std::string away;                 // the away reason; empty while present
     std::vector<std::string> away_told;  // folded nicks already sent `away` for this absence
+    // Notices kept in the rooms' journals (dispatcher::journal_notices): the dispatcher's count of
+    // notices sent (null while notices go straight to the queue), and how many of them this peer
+    // has been given.
+    const std::uint64_t* notices_sent = nullptr;
+    std::uint64_t notices_seen = 0;
 };
 
 class participant {
 public:
     virtual ~participant() = default;
 
-    // Queues one encoded frame. Must never block, never close synchronously, and never call back into
-    // the dispatcher: it runs inside fan-out loops.
-    virtual void deliver(const line_ptr& line) = 0;
+    // Queues one encoded frame, after the notices waiting for this peer in its rooms' journals.
+    // Never blocks, never closes synchronously, and never calls back into the dispatcher: it runs
+    // inside fan-out loops.
+    void deliver(const line_ptr& line) {
+        catch_up();
+        put(line);
+    }
 
     // Queues a notice nobody is waiting for (someone else's join, part or quit). It may wait for
     // the peer's next write, at most --notice-delay, so a crowd joining at once costs each member
     // a few writes instead of one per joiner; it is never reordered or dropped.
-    virtual void deliver_notice(const line_ptr& line) { deliver(line); }
+    void deliver_notice(const line_ptr& line) {
+        catch_up();
+        put_notice(line);
+    }
+
+    // Queues the notices that wait for this peer in its rooms' journals, in the order they were
+    // sent, each once (a quit is in every room the two shared). Cheap when none wait.
+    void catch_up() {
+        if (chat_.notices_sent != nullptr && chat_.notices_seen < *chat_.notices_sent) take_journals();
+    }
 
     // The dispatcher has let this peer go (quit, bad version, too many errors, excess flood): flush
     // what is queued, then close. `reason` is for the log.
@@ -56,7 +74,14 @@ public:
     peer_state& chat() { return chat_; }
     const peer_state& chat() const { return chat_; }
 
+protected:
+    // The transport's queue: deliver() and deliver_notice() end here, with the same promises.
+    virtual void put(const line_ptr& line) = 0;
+    virtual void put_notice(const line_ptr& line) { put(line); }
+
 private:
+    void take_journals();  // in room.cpp
+
     peer_state chat_;
 };
 

@@ -55,4 +55,32 @@ void room::remember(std::uint64_t id, line_ptr line) {
     }
 }
 
+void participant::take_journals() {
+    const std::uint64_t seen = chat_.notices_seen;
+    chat_.notices_seen = *chat_.notices_sent;
+    // One thread per server: one scratch list per thread serves every participant.
+    thread_local std::vector<const room::notice*> due;
+    due.clear();
+    std::size_t sources = 0;
+    for (const room* r : chat_.rooms) {
+        const auto& j = r->journal();
+        auto it = std::upper_bound(j.begin(), j.end(), seen,
+                                   [](std::uint64_t s, const room::notice& n) { return s < n.seq; });
+        if (it == j.end()) continue;
+        ++sources;
+        for (; it != j.end(); ++it) {
+            if (it->skip != this) due.push_back(&*it);
+        }
+    }
+    if (sources > 1) {
+        // Several rooms: in the order sent, and a notice sent to several of them (a quit) once.
+        std::stable_sort(due.begin(), due.end(), [](const room::notice* a, const room::notice* b) { return a->seq < b->seq; });
+        due.erase(std::unique(due.begin(), due.end(), [](const room::notice* a, const room::notice* b) { return a->seq == b->seq; }),
+                  due.end());
+    }
+    // put() never calls back into the dispatcher, so the journals stay as they are meanwhile.
+    for (const room::notice* n : due) put(n->line);
+    due.clear();
+}
+
 }  // namespace chat

@@ -41,6 +41,21 @@ public:
         line_ptr line;
     };
     void remember(std::uint64_t id, line_ptr line);
+
+    // The notices sent to this room since the last notice round (dispatcher::journal_notices), in
+    // the order sent: each member takes the ones numbered above its notices_seen, but those of which
+    // it is the subject (`skip`), before its next frame or at the round.
+    struct notice {
+        std::uint64_t seq;
+        line_ptr line;
+        const participant* skip;
+    };
+    const std::vector<notice>& journal() const { return journal_; }
+    void add_notice(std::uint64_t seq, line_ptr line, const participant* skip) {
+        journal_.push_back({seq, std::move(line), skip});
+    }
+    // Every member has taken the journal (or none is left): it is emptied, its storage kept.
+    void clear_journal() { journal_.clear(); }
     const std::deque<entry>& history() const { return history_; }
     std::size_t history_bytes() const { return bytes_; }
 
@@ -53,6 +68,7 @@ private:
     std::string topic_by_;
     std::int64_t topic_ts_ = 0;
     std::deque<entry> history_;
+    std::vector<notice> journal_;
     std::size_t bytes_ = 0;
     std::size_t max_count_;
     std::size_t max_bytes_;

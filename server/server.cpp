@@ -95,6 +95,8 @@ server::server(asio::io_context& io, options opts)
     // A crowd connecting at once is taken on joins_per_turn hellos and joins at a time.
     chat_.set_admission([a = admit_.get()] { return a->may_start(); });
     turn_->on_drained([a = admit_.get()] { a->turn_over(); });
+    // Notices wait in their rooms' journals until the member's next write or the round.
+    chat_.journal_notices([this] { turn_->want_flush_later(rounds_); });
 }
 
 server::~server() {

@@ -107,6 +107,14 @@ private:
     // Shared with its posted serve, like turn_.
     std::shared_ptr<admission> admit_;
     session_context sessions_ctx_;
+    // The dispatcher's notice rounds (dispatcher::journal_notices), run by turn_ at most the notice
+    // delay after a notice was journaled, or with the turn when there is no delay.
+    struct notice_rounds final : turn_writer {
+        explicit notice_rounds(dispatcher& d) : chat(d) {}
+        void flush_turn() override { chat.notice_round(); }
+        dispatcher& chat;
+    };
+    notice_rounds rounds_{chat_};
     std::vector<std::shared_ptr<listener>> listeners_;
     std::vector<bool> listener_tls_;  // per listener
     std::optional<asio::ssl::context> tls_ctx_;

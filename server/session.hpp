@@ -52,8 +52,8 @@ public:
     // Starts the watchdog, then (after the transport's handshake) the read loop.
     void start();
 
-    void deliver(const line_ptr& line) override { queue(line, false); }
-    void deliver_notice(const line_ptr& line) override { queue(line, true); }
+    void put(const line_ptr& line) override { queue(line, false); }
+    void put_notice(const line_ptr& line) override { queue(line, true); }
     void close_after_flush(std::string_view reason) override;
     void flush_turn() override;
     // The set-up frame this session waits with may be handled now (admission).

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,7 @@ using clk = chat::dispatcher::clock;
 // A peer that keeps every frame it is sent, decoded, and whether it was told to close.
 class fake_peer : public chat::participant {
 public:
-    void deliver(const chat::line_ptr& line) override {
+    void put(const chat::line_ptr& line) override {
         REQUIRE(!line->empty());
         REQUIRE(line->back() == '\n');
         auto r = chat::decode(std::string_view(*line).substr(0, line->size() - 1), 16);
@@ -953,4 +955,131 @@ TEST_CASE("quiet_rooms: above N members no join, part or quit about others; join
     CHECK(d.frames.empty());
     fx.send(d, {{"type", "who"}, {"room", "#lobby"}});
     CHECK(d.take("who")["members"] == json::array({"alice", "dave"}));
+}
+
+TEST_CASE("notice journal: notices wait in the room, then arrive before the peer's next frame or at the round") {
+    fixture fx;
+    std::size_t armed = 0;
+    fx.d.journal_notices([&] { ++armed; });
+    fake_peer a, b, c;
+    fx.hello(a, "alice");
+    fx.hello(b, "bob");
+    CHECK(armed == 1);
+    CHECK(a.frames.empty());  // bob's join waits in #lobby's journal
+    fx.hello(c, "carol");
+    CHECK(armed == 1);  // one round for both
+    CHECK(a.frames.empty());
+    CHECK(b.frames.empty());
+    // A frame for alice brings what waited for her first, in the order sent.
+    fx.send(c, {{"type", "pm"}, {"to", "alice"}, {"text", "hi"}});
+    REQUIRE(a.frames.size() == 3);
+    CHECK(a.take("join")["nick"] == "bob");
+    CHECK(a.take("join")["nick"] == "carol");
+    CHECK(a.take("pm")["text"] == "hi");
+    CHECK(b.frames.empty());
+    fx.d.notice_round();
+    CHECK(b.take("join")["nick"] == "carol");
+    CHECK(b.frames.empty());
+    CHECK(a.frames.empty());  // nothing twice
+    for (const auto& [name, r] : fx.d.state().rooms()) CHECK(r->journal().empty());
+
+    // A quit sent to two rooms the peers share arrives once; a joiner gets nothing from before it came.
+    fx.send(a, {{"type", "join"}, {"room", "#x"}});
+    fx.send(b, {{"type", "join"}, {"room", "#x"}});
+    fx.d.notice_round();
+    a.clear();
+    b.clear();
+    fx.send(c, {{"type", "quit"}});
+    fake_peer d;
+    fx.hello(d, "dave");
+    fx.send(d, {{"type", "join"}, {"room", "#x"}});
+    CHECK(d.count("quit") == 0);
+    fx.d.notice_round();
+    CHECK(a.count("quit") == 1);
+    CHECK(a.take("quit")["nick"] == "carol");
+    CHECK(a.take("join")["nick"] == "dave");
+    CHECK(a.take("join")["nick"] == "dave");
+    CHECK(a.frames.empty());
+    CHECK(d.count("quit") == 0);
+    CHECK(d.count("join") == 0);
+    CHECK(armed == 3);
+}
+
+TEST_CASE("notice journal: every peer gets byte for byte what it gets without it, in the same order") {
+    // The same random session against two dispatchers, one delivering notices at once and one through
+    // the journals with rounds at random points; each peer's frames are compared (timestamps aside).
+    chat::limits l = fixture::no_rate();
+    l.quiet_rooms = 6;  // some rooms grow quiet and back
+    fixture direct(l), journaled(l);
+    std::size_t armed = 0;
+    journaled.d.journal_notices([&] { ++armed; });
+    struct pair {
+        std::unique_ptr<fake_peer> a = std::make_unique<fake_peer>(), b = std::make_unique<fake_peer>();
+        std::string nick;
+    };
+    constexpr std::size_t slots = 10;
+    std::vector<pair> live(slots), all;
+    std::mt19937 rng(15);
+    const std::vector<std::string> rooms = {"#lobby", "#a", "#b", "#c"};
+    auto both = [&](pair& p, const json& f) {
+        direct.send(*p.a, f);
+        journaled.send(*p.b, f);
+    };
+    std::size_t rounds = 0, generation = 0;
+    for (int step = 0; step < 3000; ++step) {
+        pair& p = live[rng() % slots];
+        const std::string room = rooms[rng() % rooms.size()];
+        if (!p.a->chat().registered) {
+            p.nick = "p" + std::to_string(generation++);
+            both(p, {{"type", "hello"}, {"version", 1}, {"nick", p.nick}});
+            continue;
+        }
+        switch (rng() % 9) {
+            case 0:
+            case 1: both(p, {{"type", "join"}, {"room", room}}); break;
+            case 2: both(p, {{"type", "part"}, {"room", room}}); break;
+            case 3: both(p, {{"type", "say"}, {"room", room}, {"text", "s" + std::to_string(step)}}); break;
+            case 4: both(p, {{"type", "pm"}, {"to", live[rng() % slots].nick}, {"text", "m" + std::to_string(step)}}); break;
+            case 5:
+                p.nick = "n" + std::to_string(generation++);
+                both(p, {{"type", "nick"}, {"nick", p.nick}});
+                break;
+            case 6:
+            case 7:
+                if (rng() % 2 == 0) {
+                    both(p, {{"type", "quit"}, {"reason", "r" + std::to_string(step)}});
+                } else {
+                    direct.d.leave(*p.a, "connection lost");
+                    journaled.d.leave(*p.b, "connection lost");
+                }
+                all.push_back(std::move(p));
+                p = pair{};
+                break;
+            default: both(p, {{"type", "who"}, {"room", room}}); break;
+        }
+        if (rng() % 5 == 0) {
+            journaled.d.notice_round();
+            ++rounds;
+        }
+    }
+    journaled.d.notice_round();
+    for (const auto& [name, r] : journaled.d.state().rooms()) CHECK(r->journal().empty());
+    for (auto& p : live) all.push_back(std::move(p));
+    std::size_t frames = 0, notices = 0;
+    for (const pair& p : all) {
+        REQUIRE(p.a->frames.size() == p.b->frames.size());
+        for (std::size_t i = 0; i < p.a->frames.size(); ++i) {
+            json x = p.a->frames[i], y = p.b->frames[i];
+            x.erase("ts");
+            y.erase("ts");
+            REQUIRE_MESSAGE(x == y, "frame " << i << ": " << x.dump() << " vs " << y.dump());
+            const std::string type = x.value("type", "");
+            notices += type == "join" || type == "part" || type == "quit";
+        }
+        frames += p.a->frames.size();
+    }
+    CHECK(frames > 5000);
+    CHECK(notices > 1000);
+    CHECK(rounds > 300);
+    CHECK(armed > 300);
 }

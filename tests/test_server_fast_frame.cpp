@@ -155,7 +155,7 @@ namespace {
 // A peer that keeps every frame it is sent, without its timestamp.
 class recording_peer : public chat::participant {
 public:
-    void deliver(const chat::line_ptr& line) override {
+    void put(const chat::line_ptr& line) override {
         json j = json::parse(*line);
         j.erase("ts");
         frames.push_back(j.dump());
