@@ -304,7 +304,12 @@ std::size_t tls_transport::write_now(std::span<const iovec> bufs, asio::error_co
     std::vector<char>& rec = record_scratch();
     std::size_t taken = 0;
     std::size_t skip = 0;  // plaintext already made into records
-    batching_ = true;
+    // One record's worth or less goes from OpenSSL's buffer straight to the socket, one system call
+    // either way, without a copy into the batch. A record the kernel takes only part of stays in
+    // OpenSSL, which sends the rest first when the same bytes are offered again.
+    std::size_t offered = 0;
+    for (const iovec& v : bufs) offered += v.iov_len;
+    batching_ = offered > record_max;
     for (;;) {
         std::size_t len = 0;
         std::size_t at = 0;

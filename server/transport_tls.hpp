@@ -39,8 +39,10 @@ public:
     std::size_t read_now(std::span<char> buf, asio::error_code& ec) override;
     // Up to 64 KiB of the gather as TLS records of up to 16 KiB each (a turn's frames for a client
     // are one record, not one per frame), all sent with one system call. would_block (none taken)
-    // until every byte of them is in the kernel: the rest waits in `pending_`, and the retry, which
-    // offers the same bytes again because the send queue still holds them, sends it first.
+    // until every byte of them is in the kernel: the rest waits in `pending_` (several records) or
+    // in OpenSSL (a gather of one record, written from OpenSSL's buffer without a batch copy), and
+    // the retry, which offers the same bytes again because the send queue still holds them, sends
+    // it first.
     std::size_t write_now(std::span<const iovec> bufs, asio::error_code& ec) override;
     std::size_t max_write() const override { return 64 * 1024; }
     wait_result wait_writable() override;

@@ -272,6 +272,27 @@ TEST_CASE("tls: a client that reads slowly gets every message, in order, through
     }
 }
 
+TEST_CASE("tls: a slow reader of short messages, written one record at a time, gets every one in order") {
+    // Short lines one by one: alice's gathers are often one record or less, which OpenSSL writes
+    // to the socket itself and keeps, part sent, when her window is full.
+    chatd_process srv({"--rate", "0", "--sendq", "16777216"});
+    tls_client alice(srv.tls_port(), nullptr, 10000, 4096);
+    REQUIRE(alice.handshaken());
+    REQUIRE(!tls_hello(alice, "alice").is_null());
+    test_client bob = srv.client();
+    bob.hello("bob");
+    constexpr int count = 4000;
+    for (int i = 0; i < count; ++i) {
+        REQUIRE(bob.send_raw(chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", "s" + std::to_string(i)}})));
+    }
+    for (int i = 0; i < count; ++i) {
+        const json m = alice.wait_for("message");
+        REQUIRE_MESSAGE(!m.is_null(), "message " << i << " of " << count << " never came");
+        REQUIRE(m.value("from", "") == "bob");
+        REQUIRE(m.value("text", "") == "s" + std::to_string(i));
+    }
+}
+
 TEST_CASE("tls: the server key is made once (0600), survives restarts, and --fingerprint prints it") {
     scratch dir;
     std::string first;
