@@ -57,6 +57,7 @@ dispatcher::dispatcher(const limits& lim, std::string instance, std::unique_ptr<
         store_->set_instance(instance_);
     }
     next_id_ = store_->last_id();
+    store_->set_rooms_in_use([this](std::string_view key) { return registry_.find_room(key) != nullptr; });
     restore(registry_.lobby());
 }
 

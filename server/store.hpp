@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -98,6 +99,9 @@ public:
     // Background work in a small step (pruning, indexing, retrying a failed disk, taking a checkpoint's
     // result); true when more is waiting.
     virtual bool tick(std::int64_t now_ms) = 0;
+    // Retention forgets a room (its row, its topic) once its last message is pruned, but not while
+    // people are in it: `in_use` answers for a folded name. Such a room is forgotten once it is empty.
+    virtual void set_rooms_in_use(std::function<bool(std::string_view)> in_use) { (void)in_use; }
 
 protected:
     std::map<std::string, std::string> owners_;  // folded nick -> owning key

@@ -195,6 +195,8 @@ public:
 
     bool tick(std::int64_t now_ms) override;
 
+    void set_rooms_in_use(std::function<bool(std::string_view)> in_use) override { in_use_ = std::move(in_use); }
+
 private:
     bool ready();
 
@@ -241,8 +243,9 @@ private:
 
     bool over_size();
 
-    // Rooms whose last messages a pruning step removed (`touched`, folded names) lose their row.
-    int forget_rooms(const std::set<std::string>& touched);
+    // Rooms whose last messages a pruning step removed (`touched`, folded names) lose their row,
+    // unless people are in them: those are tried again by later steps until they are empty.
+    int forget_rooms(std::set<std::string> touched);
 
     // Counts the log's pages after each commit (in place of SQLite's automatic checkpoint).
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
@@ -268,6 +271,8 @@ private:
     std::vector<stored_message> pending_;
     std::map<std::string, stored_room> pending_rooms_;
     std::set<std::string> known_rooms_;                // folded names with a row in `rooms`
+    std::function<bool(std::string_view)> in_use_;     // rooms people are in (the dispatcher's)
+    std::set<std::string> forget_later_;               // pruned empty while in use
     std::map<std::string, std::string> pending_new_rooms_;  // folded name -> spelling, a row to write
     std::vector<std::pair<std::string, std::string>> pending_nicks_;  // nick, owner
     std::vector<stored_message> pending_offline_;  // offline pms to insert

@@ -176,7 +176,7 @@ bool sqlite_store::prune_step(std::int64_t now_ms) {
             run(s);
         }
     }
-    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) rc = forget_rooms(touched);
+    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) rc = forget_rooms(std::move(touched));
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
         fault(rc, "pruning");
         return false;
@@ -184,9 +184,15 @@ bool sqlite_store::prune_step(std::int64_t now_ms) {
     return deleted > 0;
 }
 
-int sqlite_store::forget_rooms(const std::set<std::string>& touched) {
+int sqlite_store::forget_rooms(std::set<std::string> touched) {
+    touched.merge(forget_later_);
+    forget_later_.clear();
     for (const std::string& key : touched) {
         if (!key.starts_with('#')) continue;  // a private conversation has no row
+        if (in_use_ && in_use_(key)) {
+            forget_later_.insert(key);
+            continue;
+        }
         const statement& s = room_forget_;
         s.bind_static(1, key);
         const int rc = s.step();

@@ -556,3 +556,55 @@ TEST_CASE("store: the memory store lists the rooms it holds messages or a topic 
     st->set_topic({"#lone", "t", "bob", 1});
     CHECK(room_names(*st) == std::vector<std::string>{"#lone", "#Mem"});
 }
+
+namespace {
+
+// A peer of the dispatcher that keeps nothing it is sent.
+struct quiet_peer : chat::participant {
+    void put(const chat::line_ptr&) override {}
+    void close_after_flush(std::string_view) override {}
+};
+
+// The topic of `room` as the database holds it, read by a connection of its own; "-" without a row.
+std::string stored_topic(const std::string& dir, const std::string& key) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2((dir + "/chatd.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT topic FROM rooms WHERE key = ?", -1, &s, nullptr) == SQLITE_OK);
+    sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    std::string out = "-";
+    if (sqlite3_step(s) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("store: retention keeps the row and topic of a room people are in, and forgets it once they have left") {
+    temp_dir dir("chat-store");
+    chat::sqlite_settings s;
+    s.retain_days = 1;
+    const std::int64_t old = chat::now_ms() - 3 * 86'400'000;
+    auto st = open_store(dir.path, nullptr, s);
+    st->append({1, "#Plans", "a", {}, old, "said long ago", false});
+    st->append({2, "#idle", "a", {}, old, "also long ago", false});
+    st->set_topic({"#Plans", "ship it friday", "a", old});
+    st->commit();
+    chat::limits lim;
+    lim.rate = 0;
+    chat::dispatcher d(lim, "", std::move(st));
+    quiet_peer alice;
+    const auto now = chat::dispatcher::clock::now();
+    d.on_line(alice, R"({"type":"hello","version":1,"nick":"alice"})", now);
+    d.on_line(alice, R"({"type":"join","room":"#plans"})", now);
+    // Both rooms' only messages are pruned; alice is in #plans, nobody in #idle.
+    d.store_tick(chat::now_ms());
+    CHECK(stored_topic(dir.path, "#plans") == "ship it friday");
+    CHECK(stored_topic(dir.path, "#idle") == "-");
+    d.store_tick(chat::now_ms());
+    CHECK(stored_topic(dir.path, "#plans") == "ship it friday");  // still in use
+    d.on_line(alice, R"({"type":"part","room":"#plans"})", now);
+    d.store_tick(chat::now_ms());
+    CHECK(stored_topic(dir.path, "#plans") == "-");  // empty and without history: forgotten
+}
