@@ -279,8 +279,11 @@ void server::admit(asio::ip::tcp::socket socket, bool tls) {
     } else {
         io = std::make_unique<tcp_transport>(std::move(socket));
     }
-    auto s = std::make_shared<session>(std::move(io), sessions_ctx_, address,
-                                       [this, ip](session& closed) { on_closed(closed, ip); });
+    // The handler holds the count's map entry (it lives while this session counts in it), not a
+    // copy of the address: small enough for std::function to keep without an allocation.
+    auto s = std::make_shared<session>(
+        std::move(io), sessions_ctx_, address,
+        [this, entry = per_ip_.find(ip)](session& closed) { on_closed(closed, entry); });
     sessions_.emplace(s.get(), s);
     heap_trim_.note();
     log_.conn("connect " + address + " (" + std::to_string(sessions_.size()) + " clients)");
@@ -300,9 +303,8 @@ void server::turn_away(asio::ip::tcp::socket socket, const char* code, const std
     r->start(std::chrono::milliseconds(1000));
 }
 
-void server::on_closed(session& s, const std::string& ip) {
-    const auto it = per_ip_.find(ip);
-    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+void server::on_closed(session& s, std::map<std::string, std::size_t>::iterator from_ip) {
+    if (--from_ip->second == 0) per_ip_.erase(from_ip);
     sessions_.erase(&s);
     heap_trim_.note();
     if (stopping_ && sessions_.empty()) finish();

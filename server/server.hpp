@@ -90,7 +90,8 @@ private:
     void load_password();
     void listen_on(const std::vector<asio::ip::tcp::endpoint>& where, bool tls);
     void turn_away(asio::ip::tcp::socket socket, const char* code, const std::string& message);
-    void on_closed(session& s, const std::string& ip);
+    // `from_ip`: the entry of per_ip_ that counts this session.
+    void on_closed(session& s, std::map<std::string, std::size_t>::iterator from_ip);
     void finish();
     asio::awaitable<void> grace();
     // Store upkeep (pruning, retrying a failed disk) in small steps between other work.
