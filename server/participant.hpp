@@ -22,6 +22,11 @@ inline line_ptr share(std::string s) { return std::make_shared<const std::string
 // What the dispatcher remembers about a peer. Lives inside the participant so the hot paths need no
 // lookup from peer to state.
 struct peer_state {
+    // Notices kept in the rooms' journals (dispatcher::journal_notices): the dispatcher's count of
+    // notices sent (null while notices go straight to the queue), and how many of them this peer
+    // has been given. First, so every delivery's check reads the cache line the call reads anyway.
+    const std::uint64_t* notices_sent = nullptr;
+    std::uint64_t notices_seen = 0;
     std::string nick;                 // as the user spelled it; empty until hello succeeded
     std::string key;                  // the client certificate's key ("SHA256:..."); empty without one
     bool registered = false;
@@ -34,11 +39,6 @@ struct peer_state {
     std::uint64_t mark = 0;           // fan-out stamp so a peer in several rooms is told once
     std::string away;                 // the away reason; empty while present
     std::vector<std::string> away_told;  // folded nicks already sent `away` for this absence
-    // Notices kept in the rooms' journals (dispatcher::journal_notices): the dispatcher's count of
-    // notices sent (null while notices go straight to the queue), and how many of them this peer
-    // has been given.
-    const std::uint64_t* notices_sent = nullptr;
-    std::uint64_t notices_seen = 0;
 };
 
 class participant {
