@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include <asio/bind_allocator.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
+#include "exact_allocator.hpp"
 #include "wire.hpp"
 
 namespace chat {
@@ -302,7 +304,8 @@ asio::awaitable<void> session::await_writable(std::shared_ptr<session>) {
 
 void session::arm_watchdog() {
     timer_.expires_at(clock_.next(chat().registered));
-    timer_.async_wait([self = shared_from_this()](const asio::error_code&) { self->on_watchdog(); });
+    timer_.async_wait(asio::bind_allocator(exact_allocator<void>(),
+                                           [self = shared_from_this()](const asio::error_code&) { self->on_watchdog(); }));
 }
 
 void session::on_watchdog() {

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cerrno>
 
+#include <asio/bind_allocator.hpp>
 #include <asio/experimental/as_tuple.hpp>
+
+#include "exact_allocator.hpp"
 
 namespace chat {
 
@@ -27,7 +30,7 @@ asio::ip::tcp::endpoint tcp_transport::remote_endpoint(asio::error_code& ec) con
 }
 
 void tcp_transport::async_wait_readable(ready_handler done) {
-    socket_.async_wait(asio::socket_base::wait_read, std::move(done));
+    socket_.async_wait(asio::socket_base::wait_read, asio::bind_allocator(exact_allocator<void>(), std::move(done)));
 }
 
 std::size_t tcp_transport::read_now(std::span<char> buf, asio::error_code& ec) {

@@ -8,11 +8,13 @@
 
 #include <utility>
 
+#include <asio/bind_allocator.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 
 #include "context.hpp"
+#include "exact_allocator.hpp"
 #include "wire.hpp"
 
 namespace chat {
@@ -211,7 +213,7 @@ void tls_transport::async_wait_readable(ready_handler done) {
         asio::post(socket_.get_executor(), [done = std::move(done)] { done(asio::error_code{}); });
         return;
     }
-    socket_.async_wait(asio::socket_base::wait_read, std::move(done));
+    socket_.async_wait(asio::socket_base::wait_read, asio::bind_allocator(exact_allocator<void>(), std::move(done)));
 }
 
 std::size_t tls_transport::read_now(std::span<char> buf, asio::error_code& ec) {
