@@ -22,7 +22,7 @@ using fuzz::check;
 
 class fake_peer final : public chat::participant {
 public:
-    void deliver(const chat::line_ptr& line) override {
+    void put(const chat::line_ptr& line) override {
         check(line && !line->empty() && line->back() == '\n');
         const std::string_view body(line->data(), line->size() - 1);
         check(body.find('\n') == std::string_view::npos);
