@@ -39,15 +39,18 @@ window& room_or_current(model& m, std::string_view room) {
     return current_window(m);
 }
 
-// The window's "joining #room..." line becomes the answer to it, so one join reads as one line.
-// False if there is none (line mode never shows it).
-bool replace_joining_line(window& w, chat_line& answer) {
+// The window's "joining #room..." line becomes the answer to it, so one join reads as one line on
+// screen; the answer is new all the same to line mode's output (which never showed the "joining"
+// line) and to the log. False if there is no such line.
+bool replace_joining_line(model& m, window& w, chat_line& answer) {
     for (auto it = w.lines.rbegin(); it != w.lines.rend(); ++it) {
         if (it->what != kind::info || !it->text.starts_with("joining #") || !it->text.ends_with("...")) continue;
         w.bytes -= std::min(w.bytes, it->text.size());
         w.bytes += answer.text.size();
         answer.seq = it->seq;
         *it = std::move(answer);
+        note_line(m, w, *it, !m.windows.empty() && &m.windows[m.current] == &w, true);
+        if (m.line_mode) m.printed.push_back(printed_line{w.name, w.query, *it});
         return true;
     }
     return false;
@@ -91,7 +94,7 @@ void on_joined(model& m, const json& body, effects& fx) {
     }
     if (!w.topic.empty()) text += " -- topic: " + w.topic;
     chat_line joined_line = notice(text, m.now.utc_ms);
-    if (!was_joining || !replace_joining_line(w, joined_line)) add_line(m, w, std::move(joined_line));
+    if (!was_joining || !replace_joining_line(m, w, joined_line)) add_line(m, w, std::move(joined_line));
     // The server relays but cannot store (a disk fault it has logged): say so where it matters.
     if (text_of(body, "store") == "failing") {
         add_line(m, w, make_line(kind::error, "the server cannot write its history to disk now: what is said in " + room +

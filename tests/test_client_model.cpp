@@ -140,6 +140,17 @@ TEST_CASE("model: typing sends to the current room; /join switches at once") {
     // The answer took the place of "joining #rust...": one join, one line.
     CHECK(texts(current_window(m), chat_line::kind::info).empty());
     CHECK(current_window(m).lines.size() == 1);
+    SUBCASE("line mode prints the answer, though the line it replaced was never printed") {
+        model lm = online();
+        lm.line_mode = true;
+        lm.printed.clear();
+        type(lm, "/join rust");
+        CHECK(lm.printed.empty());
+        feed(lm, R"({"type":"joined","room":"#rust","topic":"","members":["alice"]})");
+        REQUIRE(lm.printed.size() == 1);
+        CHECK(lm.printed[0].window == "#rust");
+        CHECK(lm.printed[0].line.text.rfind("you joined #rust", 0) == 0);
+    }
     fx = type(m, "/me waves");
     REQUIRE(fx.frames.size() == 1);
     CHECK(fx.frames[0] == chat::encode({{"type", "say"}, {"room", "#rust"}, {"text", "waves"}, {"action", true}}));
