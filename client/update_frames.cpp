@@ -45,12 +45,7 @@ window& room_or_current(model& m, std::string_view room) {
 bool replace_joining_line(model& m, window& w, chat_line& answer) {
     for (auto it = w.lines.rbegin(); it != w.lines.rend(); ++it) {
         if (it->what != kind::info || !it->text.starts_with("joining #") || !it->text.ends_with("...")) continue;
-        w.bytes -= std::min(w.bytes, it->text.size());
-        w.bytes += answer.text.size();
-        answer.seq = it->seq;
-        *it = std::move(answer);
-        note_line(m, w, *it, !m.windows.empty() && &m.windows[m.current] == &w, true);
-        if (m.line_mode) m.printed.push_back(printed_line{w.name, w.query, *it});
+        replace_line(m, w, *it, std::move(answer));
         return true;
     }
     return false;

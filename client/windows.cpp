@@ -69,29 +69,50 @@ bool mentions(std::string_view text, std::string_view nick) {
     return false;
 }
 
+namespace {
+
+std::size_t line_bytes(const chat_line& l) { return l.text.size() + l.from.size() + l.to.size(); }
+
+// What a line new to the window owes the rest of the client: its note (log, activity, alerts) and,
+// in line mode, its printing.
+void announce(model& m, window& w, const chat_line& line, bool is_current, bool print) {
+    note_line(m, w, line, is_current, print);
+    if (m.line_mode && print) m.printed.push_back(printed_line{w.name, w.query, line});
+}
+
+bool is_current(const model& m, const window& w) { return !m.windows.empty() && &m.windows[m.current] == &w; }
+
+}  // namespace
+
 void add_line(model& m, window& w, chat_line line, bool print) {
-    const bool is_current = !m.windows.empty() && &m.windows[m.current] == &w;
+    const bool current = is_current(m, w);
     const bool talk = line.what == chat_line::kind::message || line.what == chat_line::kind::action ||
                       line.what == chat_line::kind::pm;
     line.seq = w.next_seq++;
     if (line.ts == 0) line.ts = m.now.utc_ms;
-    if (!is_current && talk && !line.history && !line.self) {
+    if (!current && talk && !line.history && !line.self) {
         if (w.unread == 0) w.first_unread = line.seq;
         ++w.unread;
         if (w.query || is_mention(m, line)) w.mentioned = true;
     }
-    note_line(m, w, line, is_current, print);
+    announce(m, w, line, current, print);
     // A window scrolled up keeps showing the same lines while new ones arrive below.
     if (w.scroll > 0 || w.scroll_cut > 0) ++w.scroll;
     search_line_added(m, w);
-    if (m.line_mode && print) m.printed.push_back(printed_line{w.name, w.query, line});
-    w.bytes += line.text.size() + line.from.size() + line.to.size();
+    w.bytes += line_bytes(line);
     w.lines.push_back(std::move(line));
     while (w.lines.size() > 1 && (w.lines.size() > m.max_lines || w.bytes > m.max_window_bytes)) {
-        const chat_line& old = w.lines.front();
-        w.bytes -= std::min(w.bytes, old.text.size() + old.from.size() + old.to.size());
+        w.bytes -= std::min(w.bytes, line_bytes(w.lines.front()));
         w.lines.pop_front();
     }
+}
+
+void replace_line(model& m, window& w, chat_line& old, chat_line line) {
+    w.bytes -= std::min(w.bytes, line_bytes(old));
+    w.bytes += line_bytes(line);
+    line.seq = old.seq;
+    old = std::move(line);
+    announce(m, w, old, is_current(m, w), true);
 }
 
 bool has_member(const window& w, std::string_view nick) {

@@ -25,6 +25,10 @@ void mark_read(window& w);
 // Appends a line to a window: caps its length, counts unread lines, records it for line mode.
 void add_line(model& m, window& w, chat_line line, bool print = true);
 
+// Puts `line` in the place of `old`, one of w's lines (same position on screen), and tells the rest
+// of the client about it as add_line does: line mode prints it, the log gets it.
+void replace_line(model& m, window& w, chat_line& old, chat_line line);
+
 // True if `text` names `nick` as a whole word, ignoring case.
 bool mentions(std::string_view text, std::string_view nick);
 
