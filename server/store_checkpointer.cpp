@@ -8,6 +8,13 @@
 
 namespace chat::sqlite_detail {
 
+int set_log_pragmas(sqlite3* db, bool full_sync) {
+    int rc = sqlite3_exec(db, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", nullptr, nullptr,
+                          nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA journal_size_limit=67108864", nullptr, nullptr, nullptr);
+    return rc;
+}
+
 checkpointer::checkpointer(std::string path, bool full_sync) : path_(std::move(path)), full_sync_(full_sync) {
     // Signals stay with the loop thread (its signal set): the worker starts with all of them blocked.
     sigset_t all;
@@ -62,17 +69,15 @@ void checkpointer::checkpoint_once() {
         rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
         if (rc == SQLITE_OK) {
             sqlite3_extended_result_codes(db_, 1);
-            // It never writes a transaction of its own; the log's syncs follow the loop's setting, and
-            // a log reset after its checkpoint is cut back as the loop's connection would.
+            // It never writes a transaction of its own; its checkpoint syncs and cuts back the log as
+            // the loop's connection would.
             sqlite3_wal_autocheckpoint(db_, 0);
-            rc = sqlite3_exec(db_, full_sync_ ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", nullptr,
-                              nullptr, nullptr);
+            rc = set_log_pragmas(db_, full_sync_);
         }
-        if (rc == SQLITE_OK) rc = sqlite3_exec(db_, "PRAGMA journal_size_limit=67108864", nullptr, nullptr, nullptr);
     }
     if (rc == SQLITE_OK) rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &last_.log, &last_.copied);
     last_.rc = rc;
-    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+    if (checkpoint_failed(rc)) {
         last_.error = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         // A connection that failed is not trusted again: the next run opens a new one.
         if (db_ != nullptr) sqlite3_close_v2(db_);

@@ -17,6 +17,13 @@
 
 namespace chat::sqlite_detail {
 
+// What every connection of the store sets alike: the log's syncs (`full_sync`: an fsync per commit)
+// and a log reset after a checkpoint cut back to 64 MiB on disk.
+int set_log_pragmas(sqlite3* db, bool full_sync);
+
+// A checkpoint's answer that is a fault: busy (another process reading) is not; the next try goes on.
+inline bool checkpoint_failed(int rc) { return rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY; }
+
 class checkpointer {
 public:
     struct result {

@@ -77,16 +77,14 @@ void sqlite_store::checkpoint() {
     int log = 0;
     int done = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    // Busy (another process reading) is no fault: the next tick tries again.
-    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) return fault(rc, "checkpointing");
+    if (checkpoint_failed(rc)) return fault(rc, "checkpointing");
     if (rc == SQLITE_OK && done >= log) wal_frames_ = 0;
 }
 
 void sqlite_store::take_checkpoint() {
-    if (checkpointer_ == nullptr) return;
     const auto r = checkpointer_->take();
     if (!r) return;
-    if (r->rc != SQLITE_OK && (r->rc & 0xff) != SQLITE_BUSY) return fault(r->rc, "checkpointing", r->error);
+    if (checkpoint_failed(r->rc)) return fault(r->rc, "checkpointing", r->error);
     if (r->rc == SQLITE_OK && r->copied >= r->log && wal_frames_ <= r->log) wal_frames_ = 0;
 }
 
@@ -168,12 +166,10 @@ int sqlite_store::configure() {
     if (rc != SQLITE_ROW) return rc;
     if (s.text(0) != "wal") return SQLITE_READONLY;
     s.reset();
-    rc = exec(set_.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    rc = set_log_pragmas(db_, set_.full_sync);
     // No checkpoint inside a commit: the hook replaces SQLite's automatic one (every 1000 pages, run
     // synchronously by the commit that crosses the mark) with one asked of the checkpointer in tick(),
     // off the loop.
-    // A log reset after a checkpoint is cut back to 64 MiB on disk.
-    if (rc == SQLITE_OK) rc = exec("PRAGMA journal_size_limit=67108864");
     if (rc == SQLITE_OK) sqlite3_wal_hook(db_, &sqlite_store::on_wal_commit, this);
     return rc;
 }
