@@ -248,49 +248,57 @@ TEST_CASE("tls: the frames of one turn for a client leave in one TLS record, not
     CHECK(app_data_records(spy.from_server()) - before == 1);
 }
 
-TEST_CASE("tls: a client that reads slowly gets every message, in order, through the server's held records") {
-    // alice's tiny receive window keeps the server's records waiting in its socket and in the
-    // transport (part of a batch sent, the rest held): nothing may be lost, doubled or reordered.
-    chatd_process srv({"--rate", "0", "--sendq", "16777216"});
-    tls_client alice(srv.tls_port(), nullptr, 10000, 4096);
-    REQUIRE(alice.handshaken());
-    REQUIRE(!tls_hello(alice, "alice").is_null());
+namespace {
+
+// alice over TLS with a tiny receive window (the server's records wait in her socket and in the
+// transport), bob in plaintext saying things to #lobby.
+struct slow_tls_reader {
+    slow_tls_reader() {
+        REQUIRE(alice.handshaken());
+        REQUIRE(!tls_hello(alice, "alice").is_null());
+        bob.hello("bob");
+    }
+    // alice gets bob's `count` messages, each once and in order: text_of(i) is the i-th.
+    template <class Text>
+    void expect_in_order(int count, Text text_of) {
+        for (int i = 0; i < count; ++i) {
+            const json m = alice.wait_for("message");
+            REQUIRE_MESSAGE(!m.is_null(), "message " << i << " of " << count << " never came");
+            REQUIRE(m.value("from", "") == "bob");
+            REQUIRE(m.value("text", "") == text_of(i));
+        }
+    }
+    chatd_process srv{{"--rate", "0", "--sendq", "16777216"}};
+    tls_client alice{srv.tls_port(), nullptr, 10000, 4096};
     test_client bob = srv.client();
-    bob.hello("bob");
+};
+
+std::string say_line(const std::string& text) {
+    return chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", text}});
+}
+
+}  // namespace
+
+TEST_CASE("tls: a client that reads slowly gets every message, in order, through the server's held records") {
+    // Part of a batch sent, the rest held: nothing may be lost, doubled or reordered.
+    slow_tls_reader t;
     constexpr int count = 3000;
     const std::string pad(900, 'x');
+    auto text_of = [&](int i) { return "n" + std::to_string(i) + " " + pad; };
     std::string burst;
-    for (int i = 0; i < count; ++i) {
-        burst += chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", "n" + std::to_string(i) + " " + pad}});
-    }
-    REQUIRE(bob.send_raw(burst));  // ~2.8 MB for alice, far beyond what her socket holds
-    for (int i = 0; i < count; ++i) {
-        const json m = alice.wait_for("message");
-        REQUIRE_MESSAGE(!m.is_null(), "message " << i << " of " << count << " never came");
-        REQUIRE(m.value("from", "") == "bob");
-        REQUIRE(m.value("text", "") == "n" + std::to_string(i) + " " + pad);
-    }
+    for (int i = 0; i < count; ++i) burst += say_line(text_of(i));
+    REQUIRE(t.bob.send_raw(burst));  // ~2.8 MB for alice, far beyond what her socket holds
+    t.expect_in_order(count, text_of);
 }
 
 TEST_CASE("tls: a slow reader of short messages, written one record at a time, gets every one in order") {
     // Short lines one by one: alice's gathers are often one record or less, which OpenSSL writes
     // to the socket itself and keeps, part sent, when her window is full.
-    chatd_process srv({"--rate", "0", "--sendq", "16777216"});
-    tls_client alice(srv.tls_port(), nullptr, 10000, 4096);
-    REQUIRE(alice.handshaken());
-    REQUIRE(!tls_hello(alice, "alice").is_null());
-    test_client bob = srv.client();
-    bob.hello("bob");
+    slow_tls_reader t;
     constexpr int count = 4000;
-    for (int i = 0; i < count; ++i) {
-        REQUIRE(bob.send_raw(chat::encode(json{{"type", "say"}, {"room", "#lobby"}, {"text", "s" + std::to_string(i)}})));
-    }
-    for (int i = 0; i < count; ++i) {
-        const json m = alice.wait_for("message");
-        REQUIRE_MESSAGE(!m.is_null(), "message " << i << " of " << count << " never came");
-        REQUIRE(m.value("from", "") == "bob");
-        REQUIRE(m.value("text", "") == "s" + std::to_string(i));
-    }
+    auto text_of = [](int i) { return "s" + std::to_string(i); };
+    for (int i = 0; i < count; ++i) REQUIRE(t.bob.send_raw(say_line(text_of(i))));
+    t.expect_in_order(count, text_of);
 }
 
 TEST_CASE("tls: the server key is made once (0600), survives restarts, and --fingerprint prints it") {
