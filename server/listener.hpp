@@ -7,13 +7,14 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
+#include "io_types.hpp"
 #include "log.hpp"
 
 namespace chat {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    using accept_handler = std::function<void(asio::ip::tcp::socket)>;
+    using accept_handler = std::function<void(io_socket)>;
 
     // Opens, binds and listens; throws std::system_error if the address cannot be used. An IPv6
     // wildcard also accepts IPv4 (dual stack) where the system allows it.
@@ -26,7 +27,7 @@ public:
 private:
     asio::awaitable<void> accept_loop(std::shared_ptr<listener> self);
 
-    asio::ip::tcp::acceptor acceptor_;
+    io_acceptor acceptor_;  // accepts io_sockets
     asio::steady_timer backoff_;
     asio::ip::tcp::endpoint endpoint_;
     const logger& log_;

@@ -10,7 +10,7 @@ using asio::use_awaitable;
 using asio::experimental::as_tuple;
 using namespace asio::experimental::awaitable_operators;
 
-refusal::refusal(asio::ip::tcp::socket socket, std::shared_ptr<const std::string> line,
+refusal::refusal(io_socket socket, std::shared_ptr<const std::string> line,
                  std::function<void()> on_done)
     : socket_(std::move(socket)), timer_(socket_.get_executor()), line_(std::move(line)), on_done_(std::move(on_done)) {}
 

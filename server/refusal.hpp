@@ -9,12 +9,14 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
+#include "io_types.hpp"
+
 namespace chat {
 
 class refusal : public std::enable_shared_from_this<refusal> {
 public:
     // `on_done` runs once the socket is closed.
-    refusal(asio::ip::tcp::socket socket, std::shared_ptr<const std::string> line, std::function<void()> on_done);
+    refusal(io_socket socket, std::shared_ptr<const std::string> line, std::function<void()> on_done);
     // Sends the line and closes within `linger`, reading and dropping whatever the peer sends meanwhile.
     void start(std::chrono::milliseconds linger);
 
@@ -23,7 +25,7 @@ private:
     // Writes the line, shuts down our side, and reads until the peer closes.
     asio::awaitable<void> send_and_drain();
 
-    asio::ip::tcp::socket socket_;
+    io_socket socket_;
     asio::steady_timer timer_;
     std::shared_ptr<const std::string> line_;
     std::function<void()> on_done_;

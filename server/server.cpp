@@ -145,7 +145,7 @@ void server::load_tls() {
 }
 
 void server::listen_on(const std::vector<asio::ip::tcp::endpoint>& where, bool tls) {
-    auto accept = [this, tls](asio::ip::tcp::socket s) { admit(std::move(s), tls); };
+    auto accept = [this, tls](io_socket s) { admit(std::move(s), tls); };
     for (const auto& ep : where) {
         try {
             listeners_.push_back(std::make_shared<listener>(io_, ep, log_, accept));
@@ -244,7 +244,7 @@ std::vector<asio::ip::tcp::endpoint> server::endpoints() const {
 
 std::uint16_t server::port() const { return listeners_.empty() ? 0 : listeners_.front()->local_endpoint().port(); }
 
-void server::admit(asio::ip::tcp::socket socket, bool tls) {
+void server::admit(io_socket socket, bool tls) {
     asio::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec || stopping_) {
@@ -290,7 +290,7 @@ void server::admit(asio::ip::tcp::socket socket, bool tls) {
     s->start();
 }
 
-void server::turn_away(asio::ip::tcp::socket socket, const char* code, const std::string& message) {
+void server::turn_away(io_socket socket, const char* code, const std::string& message) {
     if (*refusals_lingering_ >= max_lingering_refusals) {
         asio::error_code ec;
         socket.close(ec);

@@ -85,11 +85,11 @@ public:
     const counters& stats() const { return stats_; }
 
 private:
-    void admit(asio::ip::tcp::socket socket, bool tls);
+    void admit(io_socket socket, bool tls);
     void load_tls();
     void load_password();
     void listen_on(const std::vector<asio::ip::tcp::endpoint>& where, bool tls);
-    void turn_away(asio::ip::tcp::socket socket, const char* code, const std::string& message);
+    void turn_away(io_socket socket, const char* code, const std::string& message);
     // `from_ip`: the entry of per_ip_ that counts this session.
     void on_closed(session& s, std::map<std::string, std::size_t>::iterator from_ip);
     void finish();

@@ -75,7 +75,7 @@ void session::close_after_flush(std::string_view reason) { begin_close(reason); 
 void session::begin_close(std::string_view reason) {
     if (phase_ != phase::open) return;
     phase_ = phase::flushing;
-    reason_ = reason;
+    set_reason(reason);
     unpark_reader();  // closing: input is read and dropped again
     clock_.closing(clock::now(), close_linger);
     timer_.cancel();
@@ -104,7 +104,7 @@ void session::maybe_finish() {
 }
 
 void session::lost() {
-    if (reason_.empty()) reason_ = "connection lost";
+    if (!reason_) set_reason("connection lost");
     close_transport();
 }
 
@@ -117,7 +117,7 @@ void session::close_transport() {
     timer_.cancel();
     chat_.leave(*this, "connection lost");
     ctx_.log.conn("disconnect " + address_ + (chat().nick.empty() ? "" : " " + logger::field(chat().nick)) + ": " +
-                  (reason_.empty() ? "connection lost" : logger::field(reason_)));
+                  (!reason_ ? "connection lost" : logger::field(*reason_)));
     if (on_closed_) on_closed_(*this);
 }
 
@@ -126,7 +126,7 @@ asio::awaitable<void> session::handshake(std::shared_ptr<session> self) {
     if (phase_ == phase::closed) co_return;
     if (error) {
         const std::string why = io_->failure();
-        reason_ = "handshake failed: " + (why.empty() ? error.message() : why);
+        set_reason("handshake failed: " + (why.empty() ? error.message() : why));
         co_return close_transport();
     }
     handshaken_ = true;
@@ -319,13 +319,13 @@ void session::on_watchdog() {
             // Nothing queued can reach this peer, so nothing more is queued: it is closed at once.
             ctx_.log.info("limit: write stall for " + address_ + " " + logger::field(chat().nick) +
                           " (no byte taken in " + deadlines::seconds(lim_.write_stall) + " s)");
-            reason_ = "write stall";
+            set_reason("write stall");
             chat_.leave(*this, "stopped reading");
             return close_transport();
         case deadlines::due::hello_timeout:
             if (!handshaken_) {
                 // A stalled TLS handshake: nothing can be said to a peer without a session.
-                reason_ = "handshake timeout";
+                set_reason("handshake timeout");
                 return close_transport();
             }
             fail("connection lost", "hello timeout",

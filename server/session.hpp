@@ -118,20 +118,22 @@ private:
     void close_transport();
     void lost();  // the transport failed: close, "connection lost" unless a reason was given
     void maybe_finish();
+    void set_reason(std::string_view why) { reason_ = std::make_unique<std::string>(why); }
 
     std::unique_ptr<transport> io_;
     session_context& ctx_;
     dispatcher& chat_;
     const limits& lim_;
     std::string address_;
-    std::string reason_;  // why the session is closing, for the log
+    // Why the session is closing, for the log; null until it is (an open session keeps no string).
+    std::unique_ptr<std::string> reason_;
     closed_handler on_closed_;
 
     line_splitter splitter_;
     std::string line_;
     send_queue queue_;
     deadlines clock_;
-    asio::steady_timer timer_;  // the next of clock_'s deadlines
+    io_timer timer_;  // the next of clock_'s deadlines
     phase phase_ = phase::open;
     // The reader has ended, or the server is stopping and waits for no peer: close once flushed.
     bool close_when_flushed_ = false;

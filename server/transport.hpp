@@ -17,6 +17,8 @@
 
 #include <asio.hpp>
 
+#include "io_types.hpp"
+
 namespace chat {
 
 class transport {
@@ -25,7 +27,7 @@ public:
 
     virtual ~transport() = default;
 
-    virtual asio::any_io_executor get_executor() = 0;
+    virtual io_executor get_executor() = 0;
     virtual asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const = 0;
 
     // Runs once before the first read (a TLS handshake); the session's hello deadline covers it.

@@ -18,7 +18,7 @@ constexpr std::size_t max_iov = 1024;  // IOV_MAX on Linux
 
 }  // namespace
 
-tcp_transport::tcp_transport(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {
+tcp_transport::tcp_transport(io_socket socket) : socket_(std::move(socket)) {
     asio::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     // Reads and writes are attempted directly and only wait for readiness when the kernel says so.

@@ -8,9 +8,9 @@ namespace chat {
 class tcp_transport final : public transport {
 public:
     // Sets TCP_NODELAY and non-blocking mode.
-    explicit tcp_transport(asio::ip::tcp::socket socket);
+    explicit tcp_transport(io_socket socket);
 
-    asio::any_io_executor get_executor() override { return socket_.get_executor(); }
+    io_executor get_executor() override { return socket_.get_executor(); }
     asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override;
 
     void async_wait_readable(ready_handler done) override;
@@ -21,7 +21,7 @@ public:
     void close() override;
 
 private:
-    asio::ip::tcp::socket socket_;
+    io_socket socket_;
 };
 
 }  // namespace chat

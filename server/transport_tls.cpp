@@ -105,7 +105,7 @@ first_bytes classify_first_bytes(const char* data, std::size_t len) {
     return first_bytes::garbage;
 }
 
-tls_transport::tls_transport(asio::ip::tcp::socket socket, const tls_settings& settings)
+tls_transport::tls_transport(io_socket socket, const tls_settings& settings)
     : socket_(std::move(socket)), settings_(settings) {
     asio::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -118,6 +118,10 @@ tls_transport::~tls_transport() {
 
 asio::ip::tcp::endpoint tls_transport::remote_endpoint(asio::error_code& ec) const { return socket_.remote_endpoint(ec); }
 
+// Read from the session OpenSSL keeps (the peer's certificate stays there) rather than kept as a
+// copy: the session takes it once, after the handshake.
+std::string tls_transport::peer_fingerprint() const { return ssl_ != nullptr ? tls::peer_fingerprint(ssl_) : std::string(); }
+
 asio::error_code tls_transport::error_of(int ret, const char* what) {
     const int err = SSL_get_error(ssl_, ret);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return asio::error::would_block;
@@ -127,7 +131,7 @@ asio::error_code tls_transport::error_of(int ret, const char* what) {
     const int saved = errno;
     const std::string detail = last_openssl_error();
     if (err == SSL_ERROR_SYSCALL && detail.empty() && (ret == 0 || saved == 0)) return asio::error::eof;
-    failure_ = std::string(what) + ": " + (!detail.empty() ? detail : saved != 0 ? std::strerror(saved) : "TLS error");
+    set_failure(std::string(what) + ": " + (!detail.empty() ? detail : saved != 0 ? std::strerror(saved) : "TLS error"));
     return asio::error::connection_reset;
 }
 
@@ -143,7 +147,7 @@ asio::awaitable<asio::error_code> tls_transport::handshake() {
         break;
     }
     if (n <= 0) {
-        failure_ = "closed before TLS";
+        set_failure("closed before TLS");
         co_return asio::error::eof;
     }
     const first_bytes kind = classify_first_bytes(first, static_cast<std::size_t>(n));
@@ -154,20 +158,20 @@ asio::awaitable<asio::error_code> tls_transport::handshake() {
                 "tls_required", "this port speaks TLS; connect with TLS (see docs/protocol.md) or ask the operator "
                                 "for a --plaintext-port");
             [[maybe_unused]] const ssize_t w = ::send(socket_.native_handle(), line.data(), line.size(), MSG_NOSIGNAL);
-            failure_ = "plaintext JSON on the TLS port";
+            set_failure("plaintext JSON on the TLS port");
         } else {
-            failure_ = "not TLS";
+            set_failure("not TLS");
         }
         co_return asio::error::connection_refused;
     }
     ssl_ = SSL_new(settings_.ctx);
     if (ssl_ == nullptr) {
-        failure_ = "no memory for TLS";
+        set_failure("no memory for TLS");
         co_return asio::error::no_memory;
     }
     BIO* bio = BIO_new(bio_method());
     if (bio == nullptr) {
-        failure_ = "no memory for TLS";
+        set_failure("no memory for TLS");
         co_return asio::error::no_memory;
     }
     BIO_set_data(bio, this);
@@ -181,7 +185,7 @@ asio::awaitable<asio::error_code> tls_transport::handshake() {
         const int err = SSL_get_error(ssl_, r);
         if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
             const auto ec = error_of(r, "TLS handshake");
-            if (failure_.empty()) failure_ = "TLS handshake: the peer left";
+            if (!failure_) set_failure("TLS handshake: the peer left");
             co_return ec == asio::error::eof ? asio::error::connection_reset : ec;
         }
         auto [ec] = co_await socket_.async_wait(
@@ -189,19 +193,17 @@ asio::awaitable<asio::error_code> tls_transport::handshake() {
             as_tuple(use_awaitable));
         if (ec) co_return ec;
     }
-    peer_fingerprint_ = tls::peer_fingerprint(ssl_);
-    if (settings_.allow_list &&
-        std::find(settings_.allowed.begin(), settings_.allowed.end(), peer_fingerprint_) == settings_.allowed.end()) {
+    const std::string key = tls::peer_fingerprint(ssl_);
+    if (settings_.allow_list && std::find(settings_.allowed.begin(), settings_.allowed.end(), key) == settings_.allowed.end()) {
         const std::string line =
-            peer_fingerprint_.empty()
+            key.empty()
                 ? wire::error("key_not_allowed", "this server admits listed keys only, and you presented none")
-                : wire::error("key_not_allowed", "your key " + peer_fingerprint_ +
+                : wire::error("key_not_allowed", "your key " + key +
                                                      " is not on this server's list; give it to its operator");
         std::size_t written = 0;
         SSL_write_ex(ssl_, line.data(), line.size(), &written);  // one try: it fits in any socket buffer
         SSL_shutdown(ssl_);
-        failure_ = "key " + (peer_fingerprint_.empty() ? std::string("(none)") : peer_fingerprint_) +
-                   " is not in --allow-keys";
+        set_failure("key " + (key.empty() ? std::string("(none)") : key) + " is not in --allow-keys");
         co_return asio::error::access_denied;
     }
     co_return asio::error_code{};
@@ -253,8 +255,8 @@ long tls_transport::bio_read(char* data, std::size_t len, std::size_t& got) {
 long tls_transport::bio_write(const char* data, std::size_t len, std::size_t& put) {
     // In a batch, or behind ciphertext still waiting (a record written by OpenSSL on its own, such
     // as a key update, must not overtake it): appended, sent in order later.
-    if (batching_ || !pending_.empty()) {
-        (batching_ ? batch_scratch() : pending_).append(data, len);
+    if (batching_ || pending_) {
+        (batching_ ? batch_scratch() : pending_->bytes).append(data, len);
         put = len;
         return 1;
     }
@@ -271,35 +273,35 @@ long tls_transport::bio_write(const char* data, std::size_t len, std::size_t& pu
 }
 
 bool tls_transport::send_pending(asio::error_code& ec) {
-    while (pending_sent_ < pending_.size()) {
-        const ssize_t n = ::send(socket_.native_handle(), pending_.data() + pending_sent_,
-                                 pending_.size() - pending_sent_, MSG_NOSIGNAL);
+    unsent& p = *pending_;
+    while (p.sent < p.bytes.size()) {
+        const ssize_t n = ::send(socket_.native_handle(), p.bytes.data() + p.sent, p.bytes.size() - p.sent, MSG_NOSIGNAL);
         if (n > 0) {
-            pending_sent_ += static_cast<std::size_t>(n);
+            p.sent += static_cast<std::size_t>(n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             ec = asio::error::would_block;
         } else {
-            failure_ = std::string("TLS write: ") + std::strerror(errno);
+            set_failure(std::string("TLS write: ") + std::strerror(errno));
             ec = asio::error::connection_reset;
         }
         return false;
     }
     // Given back at once: an idle connection keeps no ciphertext buffer.
-    std::string().swap(pending_);
-    pending_sent_ = 0;
+    pending_.reset();
     return true;
 }
 
 std::size_t tls_transport::write_now(std::span<const iovec> bufs, asio::error_code& ec) {
     ec.clear();
-    if (!pending_.empty()) {
+    if (pending_) {
         // The records of an earlier call, offered again from the same bytes: their plaintext is
         // taken once the kernel has all of them.
+        const std::size_t plain = pending_->plain;
         if (!send_pending(ec)) return 0;
-        return std::exchange(pending_plain_, 0);
+        return plain;
     }
     std::string& out = batch_scratch();
     out.clear();
@@ -355,13 +357,11 @@ std::size_t tls_transport::write_now(std::span<const iovec> bufs, asio::error_co
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            failure_ = std::string("TLS write: ") + std::strerror(errno);
+            set_failure(std::string("TLS write: ") + std::strerror(errno));
             ec = asio::error::connection_reset;
             return 0;
         }
-        pending_.assign(out, sent, std::string::npos);
-        pending_sent_ = 0;
-        pending_plain_ = taken;
+        pending_ = std::make_unique<unsent>(unsent{out.substr(sent), 0, taken});
         ec = asio::error::would_block;
         return 0;
     }

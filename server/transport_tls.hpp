@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,10 @@ struct tls_settings {
 class tls_transport final : public transport {
 public:
     // `settings` must outlive the transport.
-    tls_transport(asio::ip::tcp::socket socket, const tls_settings& settings);
+    tls_transport(io_socket socket, const tls_settings& settings);
     ~tls_transport() override;
 
-    asio::any_io_executor get_executor() override { return socket_.get_executor(); }
+    io_executor get_executor() override { return socket_.get_executor(); }
     asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override;
 
     // Looks at the first bytes (plaintext JSON is answered with one line it can read, then closed),
@@ -51,8 +52,8 @@ public:
     void close() override;
 
     bool is_secure() const override { return true; }
-    std::string peer_fingerprint() const override { return peer_fingerprint_; }
-    std::string failure() const override { return failure_; }
+    std::string peer_fingerprint() const override;
+    std::string failure() const override { return failure_ ? *failure_ : std::string(); }
 
     // OpenSSL's reads and writes go through this (a BIO of our own on the socket): writes made while
     // write_now batches records are gathered in one buffer, all others go straight to the socket.
@@ -64,17 +65,23 @@ private:
     asio::error_code error_of(int ret, const char* what);
     // Sends what `pending_` holds from `pending_sent_` on; true when none is left.
     bool send_pending(asio::error_code& ec);
+    void set_failure(std::string why) { failure_ = std::make_unique<std::string>(std::move(why)); }
 
-    asio::ip::tcp::socket socket_;
+    io_socket socket_;
     const tls_settings& settings_;
     SSL* ssl_ = nullptr;
     bool want_read_on_write_ = false;  // the last write needs the peer's bytes first
     bool batching_ = false;            // inside write_now: OpenSSL's output goes to the batch
-    std::string pending_;              // ciphertext made but not yet taken by the kernel
-    std::size_t pending_sent_ = 0;     // bytes of pending_ already sent
-    std::size_t pending_plain_ = 0;    // plaintext bytes of the send queue that pending_ carries
-    std::string peer_fingerprint_;
-    std::string failure_;
+    // Ciphertext made but not yet taken by the kernel, how much of it was sent, and the plaintext
+    // bytes of the send queue it carries. Only while a write is blocked: an idle connection keeps
+    // a null pointer here, and one for failure_, instead of their strings.
+    struct unsent {
+        std::string bytes;
+        std::size_t sent = 0;
+        std::size_t plain = 0;
+    };
+    std::unique_ptr<unsent> pending_;
+    std::unique_ptr<std::string> failure_;  // why the transport failed, once it has
 };
 
 // What the first bytes on a TLS port say: a TLS record (a handshake starts 0x16), plaintext that

@@ -48,7 +48,7 @@ public:
         t.write_wait_.cancel();
     }
 
-    asio::any_io_executor get_executor() override { return read_wait_.get_executor(); }
+    chat::io_executor get_executor() override { return read_wait_.get_executor(); }
     asio::ip::tcp::endpoint remote_endpoint(asio::error_code& ec) const override {
         ec.clear();
         return {};
@@ -64,7 +64,7 @@ public:
         }
         // feed() and close() cancel the timer; a closed transport may be gone by then, so only
         // the shared record is looked at before `this` is.
-        read_wait_.expires_at(asio::steady_timer::time_point::max());
+        read_wait_.expires_at(chat::io_timer::time_point::max());
         read_wait_.async_wait([this, rec = rec_, done = std::move(done)](const asio::error_code&) mutable {
             if (rec->closed) return done(asio::error::operation_aborted);
             async_wait_readable(std::move(done));
@@ -113,18 +113,18 @@ public:
 private:
     // Completes when `ready()` holds after a cancel(), or with operation_aborted once closed.
     template <typename Ready>
-    wait_result wait_for(asio::steady_timer& t, Ready ready) {
+    wait_result wait_for(chat::io_timer& t, Ready ready) {
         for (;;) {
             if (rec_->closed) co_return std::tuple{asio::error_code(asio::error::operation_aborted)};
             if (ready()) co_return std::tuple{asio::error_code{}};
-            t.expires_at(asio::steady_timer::time_point::max());
+            t.expires_at(chat::io_timer::time_point::max());
             co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
         }
     }
 
     std::shared_ptr<wire_record> rec_;
-    asio::steady_timer read_wait_;
-    asio::steady_timer write_wait_;
+    chat::io_timer read_wait_;
+    chat::io_timer write_wait_;
 };
 
 }  // namespace chat::test
