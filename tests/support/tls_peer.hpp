@@ -119,6 +119,8 @@ public:
 
     bool handshaken() const { return handshaken_; }
     const std::string& server_key() const { return server_key_; }
+    // The TLS 1.3 suite the server chose, "" before a handshake.
+    std::string cipher() const { return handshaken_ ? SSL_get_cipher_name(ssl_) : ""; }
 
     bool send(const std::string& bytes) {
         std::size_t n = 0;
