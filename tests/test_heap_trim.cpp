@@ -1,6 +1,7 @@
-// The heap trimmer: one trim per burst of connection events, `delay` after the burst's first,
-// only when enough of the heap is free; nothing after stop(). Fake heap operations, a 1 ms delay,
-// the io_context run until the timer has fired (with a deadline).
+// The heap trimmer: one trim per burst of connection events, once none has come for `delay`, or
+// every `max_wait` in a burst that never pauses; only when enough of the heap is free; nothing after
+// stop(). Fake heap operations, delays of a few ms, the io_context run until the timer has fired
+// (with a deadline). Timers never fire early, so "not before" holds on any machine.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -51,6 +52,41 @@ TEST_CASE("a burst of connection events makes one trim, the next burst another")
     run_until(io, [&] { return heap.asked > 1; });
     CHECK(heap.asked == 2);
     CHECK(heap.trimmed == 2);
+}
+
+TEST_CASE("an event during the wait moves the trim to `delay` after it: the burst's last connections are set up first") {
+    asio::io_context io;
+    fake_heap heap{.free = 1 << 20};
+    const auto delay = std::chrono::milliseconds(40);
+    chat::heap_trim t(io.get_executor(), delay, 256 * 1024, heap.ops());
+    t.note();
+    // Half the delay later, another connection.
+    const auto half = std::chrono::steady_clock::now() + delay / 2;
+    io.restart();
+    io.run_until(half);
+    CHECK(heap.asked == 0);
+    t.note();
+    const auto last = std::chrono::steady_clock::now();
+    run_until(io, [&] { return heap.asked > 0; });
+    CHECK(std::chrono::steady_clock::now() - last >= delay);
+    CHECK(heap.asked == 1);
+    CHECK(heap.trimmed == 1);
+}
+
+TEST_CASE("a burst that never pauses is still trimmed every max_wait") {
+    asio::io_context io;
+    fake_heap heap{.free = 1 << 20};
+    chat::heap_trim t(io.get_executor(), std::chrono::milliseconds(20), 256 * 1024, heap.ops(),
+                      std::chrono::milliseconds(60));
+    // An event every 5 ms for at least 200 ms: never 20 ms without one.
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(200)) {
+        t.note();
+        io.restart();  // run_for stops for good once the context runs out of work
+        io.run_for(std::chrono::milliseconds(5));
+    }
+    CHECK(heap.trimmed >= 1);
+    CHECK(heap.trimmed <= 4);  // at most one per max_wait, not one per delay
 }
 
 TEST_CASE("a heap with little free memory is not trimmed") {
