@@ -57,6 +57,9 @@ struct limits {
     std::chrono::milliseconds shutdown_grace{2'000};
     // Join, part and quit notices may wait this long for a write that carries other output; 0 = none.
     std::chrono::milliseconds notice_delay{50};
+    // Clients one end-of-turn drain writes at most; the rest are written after the input ready by
+    // then has been read. 0 = every client with output, in the turn.
+    std::size_t writes_per_turn = 256;
     // Hellos and joins handled in one turn of the event loop; more wait their turn; 0 = no bound.
     std::size_t joins_per_turn = 16;
     // A room with more members than this sends no join, part or quit notices about its members

@@ -84,7 +84,7 @@ server::server(asio::io_context& io, options opts)
       log_(opts_.quiet, opts_.log),
       chat_((opts_.lim.max_clients = clamp_clients(opts_.lim.max_clients, startup_note_), opts_.lim), {},
             make_store(opts_, log_)),
-      turn_(std::make_shared<turn_end>(io.get_executor(), opts_.lim.notice_delay)),
+      turn_(std::make_shared<turn_end>(io.get_executor(), opts_.lim.notice_delay, opts_.lim.writes_per_turn)),
       admit_(std::make_shared<admission>(io.get_executor(), opts_.lim.joins_per_turn)),
       sessions_ctx_{chat_, log_, *turn_, *admit_, stats_.sendq_overflows},
       grace_timer_(io),

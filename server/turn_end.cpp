@@ -67,6 +67,7 @@ void turn_end::shut_down() {
         if (w) w->turn_slot_ = none;
     }
     pending_.clear();
+    carried_ = 0;
     for (turn_writer* w : later_) {
         if (w) w->later_slot_ = none;
     }
@@ -88,32 +89,63 @@ void turn_end::run_hooks() {
     in_hooks_ = false;
 }
 
+bool turn_end::flush_at(std::size_t i) {
+    turn_writer* w = pending_[i];
+    if (!w) return false;
+    pending_[i] = nullptr;
+    w->turn_slot_ = none;
+    if (w->later_slot_ != none) {  // what waited goes out with this write
+        later_[w->later_slot_] = nullptr;
+        w->later_slot_ = none;
+    }
+    w->flush_turn();
+    return true;
+}
+
 void turn_end::drain() {
     // posted_ stays set while draining: output given during the drain is flushed by this loop.
     if (shut_down_) return;
     ++drains_;
+    // The writers given output since the last drain go first (those of a message read between two
+    // drains are not queued behind what a crowd's backlog left), then those the last drain left.
     // A flush may close a session, whose quit notices give others output: they are flushed in this
     // drain too, after the hooks have run again.
-    std::size_t from = 0;
-    while (dirty_ || from < pending_.size()) {
+    const std::size_t carried = carried_;
+    std::size_t fresh = carried;  // next of those given output since
+    std::size_t old = 0;          // next of those left by the last drain
+    std::size_t budget = per_drain_ == 0 ? std::numeric_limits<std::size_t>::max() : per_drain_;
+    for (;;) {
         if (dirty_) run_hooks();
-        const std::size_t to = pending_.size();
-        for (std::size_t i = from; i < to; ++i) {
-            turn_writer* w = pending_[i];
-            if (!w) continue;
-            pending_[i] = nullptr;
-            w->turn_slot_ = none;
-            if (w->later_slot_ != none) {  // what waited goes out with this write
-                later_[w->later_slot_] = nullptr;
-                w->later_slot_ = none;
-            }
-            w->flush_turn();
-        }
-        from = to;
+        std::size_t* next = fresh < pending_.size() ? &fresh : old < carried ? &old : nullptr;
+        if (next == nullptr) break;
+        if (budget == 0) return carry_over(old, fresh);
+        if (flush_at((*next)++)) --budget;
         if (shut_down_) return;
     }
     pending_.clear();
+    carried_ = 0;
     posted_ = false;
+    for (std::size_t i = 0; i < drained_hooks_.size(); ++i) drained_hooks_[i]();
+}
+
+void turn_end::carry_over(std::size_t old_from, std::size_t fresh_from) {
+    ++cut_drains_;
+    std::size_t kept = 0;
+    auto keep = [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) {
+            turn_writer* w = pending_[i];
+            if (!w) continue;
+            w->turn_slot_ = kept;
+            pending_[kept++] = w;
+        }
+    };
+    // In place, front to back: every writer moves to an index at or below its own.
+    keep(old_from, carried_);
+    keep(fresh_from, pending_.size());
+    pending_.resize(kept);
+    carried_ = kept;
+    // posted_ stays set: this drain is not over until the next one has written the rest.
+    asio::post(ex_, [self = shared_from_this()] { self->drain(); });
     for (std::size_t i = 0; i < drained_hooks_.size(); ++i) drained_hooks_[i]();
 }
 

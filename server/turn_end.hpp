@@ -2,7 +2,9 @@
 // commit), then every session that was given output during the turn writes it in one gathered write.
 // A turn ends when the handlers that were ready together have run: the first session to get output
 // (or a request()) posts one drain, which the loop runs after them. Output nobody waits for (notices)
-// may instead wait up to a delay for a turn that writes that session anyway.
+// may instead wait up to a delay for a turn that writes that session anyway. A drain writes at most
+// a bounded number of sessions; the rest are written by a drain posted behind the input ready by
+// then, and the sessions given output in between are written first.
 #pragma once
 
 #include <cstddef>
@@ -35,9 +37,10 @@ private:
 
 class turn_end : public std::enable_shared_from_this<turn_end> {
 public:
-    // Output given with want_flush_later() waits at most `delay` (0: it is flushed this turn).
-    turn_end(asio::any_io_executor ex, std::chrono::milliseconds delay)
-        : ex_(ex), later_timer_(ex), delay_(delay) {}
+    // Output given with want_flush_later() waits at most `delay` (0: it is flushed this turn). One
+    // drain flushes at most `per_drain` writers (0: every one that has output).
+    turn_end(asio::any_io_executor ex, std::chrono::milliseconds delay, std::size_t per_drain = 0)
+        : ex_(ex), later_timer_(ex), delay_(delay), per_drain_(per_drain) {}
 
     // Registers `hook` to run at the end of every turn in which output was queued or request() was
     // called, before any of that output reaches a transport. A hook also runs early, in the middle
@@ -62,28 +65,39 @@ public:
     // The server is going: hooks and pending writers are dropped; a posted drain does nothing.
     void shut_down();
 
-    // Counts for tests: drains run, and writers flushed by them.
+    // Counts for tests: drains run, and the drains that left writers for the next one.
     std::size_t drains() const { return drains_; }
+    std::size_t cut_drains() const { return cut_drains_; }
 
 private:
     void post_drain();
     void drain();
+    // Flushes pending_[i] (unless forgotten); false when it was forgotten.
+    bool flush_at(std::size_t i);
+    // The drain stopped at its bound: the writers not flushed move to the front of pending_, the
+    // older ones first, and the next drain is posted.
+    void carry_over(std::size_t old_from, std::size_t fresh_from);
     void run_hooks();
     void on_later_timer();
 
     asio::any_io_executor ex_;
     std::vector<std::function<void()>> hooks_;
     std::vector<std::function<void()>> drained_hooks_;
-    std::vector<turn_writer*> pending_;  // null where a writer was forgotten
+    // Null where a writer was flushed or forgotten. The first carried_ were left by the last drain;
+    // the rest were given output since.
+    std::vector<turn_writer*> pending_;
+    std::size_t carried_ = 0;
     std::vector<turn_writer*> later_;    // waiting for the delay; null where flushed or forgotten
     asio::steady_timer later_timer_;
     std::chrono::milliseconds delay_;
+    std::size_t per_drain_;
     bool later_armed_ = false;
     bool posted_ = false;
     bool dirty_ = false;  // output or a request since the hooks last ran
     bool shut_down_ = false;
     bool in_hooks_ = false;
     std::size_t drains_ = 0;
+    std::size_t cut_drains_ = 0;
 };
 
 }  // namespace chat

@@ -50,17 +50,19 @@ struct peer {
     }
 };
 
-chat::limits bounded(std::size_t per_turn) {
+chat::limits bounded(std::size_t per_turn, std::size_t writes_per_turn) {
     chat::limits l;
     l.rate = 0;
     l.notice_delay = std::chrono::milliseconds(0);  // every notice written in its turn: no timers
     l.joins_per_turn = per_turn;
+    l.writes_per_turn = writes_per_turn;
     return l;
 }
 
 // What a server gives its sessions, with the admission bound wired in as server.cpp does.
 struct rig {
-    explicit rig(std::size_t per_turn) : lim(bounded(per_turn)), chat(lim, "0123456789abcdef") {
+    explicit rig(std::size_t per_turn, std::size_t writes_per_turn = 0)
+        : lim(bounded(per_turn, writes_per_turn)), chat(lim, "0123456789abcdef") {
         chat.set_admission([a = admit.get()] { return a->may_start(); });
         turn->on_drained([a = admit.get()] { a->turn_over(); });
     }
@@ -94,7 +96,8 @@ struct rig {
     chat::limits lim;
     chat::dispatcher chat;
     chat::logger log{true, false};
-    std::shared_ptr<chat::turn_end> turn = std::make_shared<chat::turn_end>(io.get_executor(), lim.notice_delay);
+    std::shared_ptr<chat::turn_end> turn =
+        std::make_shared<chat::turn_end>(io.get_executor(), lim.notice_delay, lim.writes_per_turn);
     std::shared_ptr<chat::admission> admit = std::make_shared<chat::admission>(io.get_executor(), lim.joins_per_turn);
     std::uint64_t overflows = 0;
     chat::session_context ctx{chat, log, *turn, *admit, overflows};
@@ -240,4 +243,28 @@ TEST_CASE("deadlines: a hello waiting in the admission line is not timed out; a 
     d.hello_waiting(false, t1);
     CHECK(d.next(false) == t1 + lim.hello_timeout);
     CHECK(d.on_due(t1 + lim.hello_timeout, false) == chat::deadlines::due::hello_timeout);
+}
+
+TEST_CASE("writes per turn: the bound changes when clients are written, not what any client is sent") {
+    std::size_t cut = 0;
+    auto run = [&cut](std::size_t writes) {
+        rig r(3, writes);
+        crowd(r, 25);
+        // Ten of them talk as soon as they are in: with the bound, the joins' notices and the
+        // messages, to up to 25 members, are written 4 clients a turn, overlapping what comes next.
+        for (int k = 0; k < 25; k += 3) r.peers[static_cast<std::size_t>(k)].wire->feed(say("#crowd", "m" + std::to_string(k)));
+        while (r.one_turn()) {
+        }
+        cut = r.turn->cut_drains();
+        std::vector<std::string> sent;
+        const std::regex ts(R"("ts":[0-9]+)");
+        for (const auto& p : r.peers) sent.push_back(std::regex_replace(p.rec->sent, ts, "\"ts\":0"));
+        return sent;
+    };
+    const auto unbounded = run(0);
+    CHECK(cut == 0);
+    const auto bounded4 = run(4);
+    CHECK(cut > 20);
+    REQUIRE(unbounded.size() == bounded4.size());
+    for (std::size_t i = 0; i < unbounded.size(); ++i) CHECK(unbounded[i] == bounded4[i]);
 }

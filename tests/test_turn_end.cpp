@@ -188,3 +188,47 @@ TEST_CASE("turn_end: with --notice-delay 0 a notice is written in its own turn")
     CHECK(r.rec->writes == 1);
     CHECK(r.rec->sent == frame(1));
 }
+
+namespace {
+
+// A writer that only notes, in a shared list, that it was flushed.
+struct noted_writer final : chat::turn_writer {
+    noted_writer(std::string n, std::vector<std::string>& e) : name(std::move(n)), events(&e) {}
+    void flush_turn() override { events->push_back(name); }
+    std::string name;
+    std::vector<std::string>* events;
+};
+
+}  // namespace
+
+TEST_CASE("turn_end: a drain writes at most its bound of clients; those given output in between go first, after the hooks") {
+    asio::io_context io;
+    auto turn = std::make_shared<chat::turn_end>(io.get_executor(), std::chrono::milliseconds(0), 3);
+    std::vector<std::string> events;
+    std::size_t drained = 0;
+    turn->on_end([&] { events.push_back("commit"); });
+    turn->on_drained([&] { ++drained; });
+    std::vector<std::unique_ptr<noted_writer>> a;
+    for (int i = 0; i < 10; ++i) a.push_back(std::make_unique<noted_writer>("a" + std::to_string(i), events));
+    noted_writer x("x", events);
+    asio::post(io, [&] {
+        for (auto& w : a) turn->want_flush(*w);
+        // Input read while the first drain's rest waits: output for a new client and for a0 (written
+        // by the first drain) goes ahead of what that drain left; a4 is already waiting; a9 goes away.
+        asio::post(io, [&] {
+            turn->want_flush(x);
+            turn->want_flush(*a[0]);
+            turn->want_flush(*a[4]);  // already waiting: once, in its place
+            turn->forget(*a[9]);
+        });
+    });
+    io.poll();
+    CHECK(events == std::vector<std::string>{"commit", "a0", "a1", "a2",  // the bound: 3
+                                             "commit", "x", "a0", "a3",   // input between: first
+                                             "a4", "a5", "a6",            // the rest, 3 at a time
+                                             "a7", "a8"});
+    CHECK(turn->drains() == 4);
+    CHECK(turn->cut_drains() == 3);
+    CHECK(drained == 4);  // each drain ends a turn for the admission bound
+    turn->shut_down();
+}
