@@ -48,7 +48,8 @@ public:
     // (commit_early()). Hooks run in the order they were added; they may queue output.
     void on_end(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
     // Registers `hook` to run once at the very end of each drain, after the turn's output was
-    // written (the admission bound starts afresh).
+    // written (the admission bound starts afresh); while drains stop at their bound, after every
+    // few of them.
     void on_drained(std::function<void()> hook) { drained_hooks_.push_back(std::move(hook)); }
     // Ends this turn with a drain even if no session gets output (a store with appends to commit).
     void request();
@@ -98,6 +99,7 @@ private:
     bool in_hooks_ = false;
     std::size_t drains_ = 0;
     std::size_t cut_drains_ = 0;
+    std::size_t cuts_in_a_row_ = 0;
 };
 
 }  // namespace chat

@@ -229,6 +229,20 @@ TEST_CASE("turn_end: a drain writes at most its bound of clients; those given ou
                                              "a7", "a8"});
     CHECK(turn->drains() == 4);
     CHECK(turn->cut_drains() == 3);
-    CHECK(drained == 4);  // each drain ends a turn for the admission bound
+    CHECK(drained == 1);  // the admission bound starts afresh once the backlog is written
+
+    // A backlog that takes many drains: a fresh admission bound after every 64 cut drains in a row.
+    events.clear();
+    drained = 0;
+    std::vector<std::unique_ptr<noted_writer>> many;
+    for (int i = 0; i < 400; ++i) many.push_back(std::make_unique<noted_writer>("m" + std::to_string(i), events));
+    io.restart();
+    asio::post(io, [&] {
+        for (auto& w : many) turn->want_flush(*w);
+    });
+    io.poll();
+    CHECK(events.size() == 1 + 400);  // one commit, every writer once, 3 a drain
+    CHECK(turn->cut_drains() == 3 + 133);
+    CHECK(drained == 133 / 64 + 1);
     turn->shut_down();
 }
