@@ -95,6 +95,13 @@ server::server(asio::io_context& io, options opts)
     // A crowd connecting at once is taken on joins_per_turn hellos and joins at a time.
     chat_.set_admission([a = admit_.get()] { return a->may_start(); });
     turn_->on_drained([a = admit_.get()] { a->turn_over(); });
+    // A backlog written over several drains (a crowd's notices, --writes-per-turn) gives its send
+    // queues' storage back as it empties, after the burst's trim may have run: another trim follows.
+    turn_->on_drained([this, cuts = std::size_t{0}]() mutable {
+        if (turn_->cut_drains() == cuts) return;
+        cuts = turn_->cut_drains();
+        heap_trim_.note();
+    });
     // Notices wait in their rooms' journals until the member's next write or the round.
     chat_.journal_notices([this] { turn_->want_flush_later(rounds_); });
 }
