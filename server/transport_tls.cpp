@@ -193,8 +193,10 @@ asio::awaitable<asio::error_code> tls_transport::handshake() {
             as_tuple(use_awaitable));
         if (ec) co_return ec;
     }
+    if (!settings_.allow_list) co_return asio::error_code{};
+    // The session takes the key itself (peer_fingerprint()); it is made here only for the list.
     const std::string key = tls::peer_fingerprint(ssl_);
-    if (settings_.allow_list && std::find(settings_.allowed.begin(), settings_.allowed.end(), key) == settings_.allowed.end()) {
+    if (std::find(settings_.allowed.begin(), settings_.allowed.end(), key) == settings_.allowed.end()) {
         const std::string line =
             key.empty()
                 ? wire::error("key_not_allowed", "this server admits listed keys only, and you presented none")
