@@ -46,7 +46,8 @@ void heap_trim::on_timer() {
     if (stopped_) return;
     const auto quiet_at = last_note_ + delay_;
     const auto latest = first_note_ + max_wait_;
-    if (clock::now() < quiet_at && clock::now() < latest) return wait_until(std::min(quiet_at, latest));
+    const auto now = clock::now();
+    if (now < quiet_at && now < latest) return wait_until(std::min(quiet_at, latest));
     armed_ = false;
     if (ops_.free_bytes() < min_free_) return;
     ops_.trim();

@@ -66,7 +66,8 @@ public:
     // The server is going: hooks and pending writers are dropped; a posted drain does nothing.
     void shut_down();
 
-    // Counts for tests: drains run, and the drains that left writers for the next one.
+    // Drains run (for tests), and the drains that left writers for the next one (the server trims
+    // the heap once such a backlog is written).
     std::size_t drains() const { return drains_; }
     std::size_t cut_drains() const { return cut_drains_; }
 
