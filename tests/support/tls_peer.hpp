@@ -92,9 +92,11 @@ private:
 class tls_client {
 public:
     // `rcvbuf` > 0 shrinks the socket's receive buffer before connecting (a slow reader's window).
+    // `suites`: the TLS 1.3 suites to offer instead of OpenSSL's (a handshake with none it knows fails).
     explicit tls_client(std::uint16_t port, const chat::tls::identity* id = nullptr, int timeout_ms = 5000,
-                        int rcvbuf = 0)
+                        int rcvbuf = 0, const char* suites = nullptr)
         : ctx_(chat::tls::client_context(id)) {
+        if (suites != nullptr && SSL_CTX_set_ciphersuites(ctx_.native_handle(), suites) != 1) return;
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
         sockaddr_in addr{};
