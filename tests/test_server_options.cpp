@@ -32,7 +32,7 @@ TEST_CASE("options: every flag sets its limit, in both --flag V and --flag=V for
                     "--max-rooms-per-client", "3", "--max-rooms", "4", "--max-clients", "5", "--max-per-ip", "6",
                     "--sendq", "65536", "--max-errors", "0", "--rate", "2.5", "--burst", "4",
                     "--hello-timeout", "0.2", "--ping-interval=1.5", "--ping-timeout", "3", "--shutdown-grace", "0",
-                    "--write-stall", "2.5", "--quiet"});
+                    "--write-stall", "2.5", "--writes-per-turn=32", "--quiet"});
     REQUIRE_MESSAGE(r.value, r.text);
     const auto& o = *r.value;
     CHECK(o.binds == std::vector<std::string>{"127.0.0.1", "::1"});
@@ -56,6 +56,7 @@ TEST_CASE("options: every flag sets its limit, in both --flag V and --flag=V for
     CHECK(o.lim.ping_timeout == std::chrono::milliseconds(3000));
     CHECK(o.lim.shutdown_grace == std::chrono::milliseconds(0));
     CHECK(o.lim.write_stall == std::chrono::milliseconds(2500));
+    CHECK(o.lim.writes_per_turn == 32);
     CHECK(o.quiet);
 }
 
@@ -70,6 +71,8 @@ TEST_CASE("options: bad arguments exit 2 with one line naming the flag") {
                                                                   {"--ping-timeout", "nan"},
                                                                   {"--write-stall", "-1"},
                                                                   {"--sendq", "10"},
+                                                                  {"--writes-per-turn", "-1"},
+                                                                  {"--writes-per-turn", "many"},
                                                                   {"--max-nick", "0"},
                                                                   {"--history", "1e3"},
                                                                   {"--quiet=yes"},
